@@ -61,5 +61,18 @@ public interface Kernels {
     record Sampled(Tensor tokens, Tensor logprobs) {}
 
     /** Top-k values (float32) and indices (int64). */
-    record TopK(Tensor values, Tensor indices) {}
+    record TopK(Tensor values, Tensor indices) {
+        /** Drops a leading dimension of size 1. */
+        public TopK squeeze0() {
+            return new TopK(values.squeeze(0), indices.squeeze(0));
+        }
+    }
+
+    /**
+     * The kernels for tensors on {@code device}: the CUDA ones when that device is a GPU and the
+     * native library loaded, else the LibTorch reference. The choice is logged once per kind.
+     */
+    static Kernels forDevice(org.bytedeco.pytorch.Device device) {
+        return KernelChoice.forDevice(device);
+    }
 }

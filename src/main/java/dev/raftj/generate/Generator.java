@@ -1,0 +1,135 @@
+package dev.raftj.generate;
+
+import dev.raftj.config.UserError;
+import dev.raftj.kernels.Kernels;
+import dev.raftj.model.CausalLM;
+import dev.raftj.model.KvCache;
+import dev.raftj.model.Positions;
+import dev.raftj.model.Torch;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.InferenceMode;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * Batched generation with a KV cache. Prompts are left-padded into one batch (K copies each,
+ * prompt-major), prefilled once, then decoded token by token; position ids follow the attention
+ * mask (cumulative sum − 1) as in HF generation, so padded rows match unpadded ones.
+ */
+public final class Generator {
+    private final CausalLM model;
+    private final Kernels kernels;
+    private final int padId;
+    private final int[] eosIds;
+
+    public Generator(CausalLM model) {
+        this(model, Kernels.forDevice(model.device()));
+    }
+
+    public Generator(CausalLM model, Kernels kernels) {
+        this.model = model;
+        this.kernels = kernels;
+        this.padId = Math.max(model.config().padTokenId, 0);
+        this.eosIds = model.config().eosTokenIds;
+    }
+
+    /** Generates {@code params.numSamples()} responses per prompt; results are prompt-major. */
+    public List<Sample> generate(List<int[]> prompts, SamplingParams params) {
+        int k = params.numSamples();
+        int rows = prompts.size() * k;
+        int promptLen = prompts.stream().mapToInt(p -> p.length).max().orElse(0);
+        int context = model.config().maxPositions;
+        for (int i = 0; i < prompts.size(); i++) {
+            if (prompts.get(i).length == 0) throw new UserError("prompt " + (i + 1) + " is empty after tokenization");
+            if (prompts.get(i).length + params.maxNewTokens() > context) {
+                throw new UserError("prompt " + (i + 1) + " has " + prompts.get(i).length + " tokens; with "
+                        + params.maxNewTokens() + " new tokens that exceeds the model's context of " + context
+                        + " (" + model.config().file + ")");
+            }
+        }
+        int[][] newTokens = new int[rows][params.maxNewTokens()];
+        float[][] newLogprobs = new float[rows][params.maxNewTokens()];
+        int[] length = new int[rows];
+        boolean[] ended = new boolean[rows];
+        try (PointerScope scope = new PointerScope(); InferenceMode guard = new InferenceMode()) {
+            long[] ids = new long[rows * promptLen];
+            long[] mask = new long[rows * promptLen];
+            Arrays.fill(ids, padId);
+            for (int r = 0; r < rows; r++) {
+                int[] p = prompts.get(r / k);
+                for (int j = 0; j < p.length; j++) {
+                    ids[r * promptLen + promptLen - p.length + j] = p[j];
+                    mask[r * promptLen + promptLen - p.length + j] = 1;
+                }
+            }
+            var device = model.device();
+            Tensor idsT = Torch.longs(ids, rows, promptLen).to(device, ScalarType.Long);
+            Tensor maskT = Torch.longs(mask, rows, promptLen).to(device, ScalarType.Long);
+            Tensor positions = Positions.fromMask(maskT);
+            Tensor next = positions.narrow(1, promptLen - 1, 1).add(new Scalar(1));
+            Kernels.SamplingRows rowParams = rowParams(rows, params, device);
+            Tensor eosMask = eosMask(device);
+            Tensor ones = torch.ones(new long[] {rows, 1}, Torch.options(ScalarType.Long, device));
+            KvCache cache = model.newCache(rows, promptLen + params.maxNewTokens());
+            // One [rows, V] buffer outlives the per-step scopes; each step's logits are copied in.
+            Tensor logits = model.logits(idsT, positions, maskT, cache).select(1, promptLen - 1).contiguous();
+            for (int step = 0; step < params.maxNewTokens(); step++) {
+                try (PointerScope stepScope = new PointerScope()) {
+                    if (step < params.minNewTokens() && eosMask != null) {
+                        logits.masked_fill_(eosMask, new Scalar(Double.NEGATIVE_INFINITY));
+                    }
+                    Kernels.Sampled s = kernels.sample(logits, rowParams, params.seed(), step);
+                    long[] tok = Torch.toLongs(s.tokens());
+                    float[] lp = Torch.toFloats(s.logprobs());
+                    boolean allDone = true;
+                    for (int r = 0; r < rows; r++) {
+                        if (ended[r]) continue;
+                        newTokens[r][length[r]] = (int) tok[r];
+                        newLogprobs[r][length[r]] = lp[r];
+                        length[r]++;
+                        if (!params.ignoreEos() && isEos((int) tok[r])) ended[r] = true;
+                        allDone &= ended[r];
+                    }
+                    if (allDone || step == params.maxNewTokens() - 1) break;
+                    logits.copy_(model.logits(s.tokens().view(rows, 1), next, ones, cache).select(1, 0));
+                    next.add_(new Scalar(1));
+                }
+            }
+            cache.close();
+        }
+        List<Sample> out = new ArrayList<>(rows);
+        for (int r = 0; r < rows; r++) {
+            out.add(new Sample(r / k, r % k, Arrays.copyOf(newTokens[r], length[r]),
+                    Arrays.copyOf(newLogprobs[r], length[r]), ended[r]));
+        }
+        return out;
+    }
+
+    private boolean isEos(int token) {
+        for (int e : eosIds) if (e == token) return true;
+        return false;
+    }
+
+    private Tensor eosMask(org.bytedeco.pytorch.Device device) {
+        if (eosIds.length == 0) return null;
+        float[] m = new float[model.config().vocabSize];
+        for (int e : eosIds) if (e >= 0 && e < m.length) m[e] = 1;
+        return Torch.floats(m, 1, m.length).to(device, ScalarType.Bool);
+    }
+
+    private static Kernels.SamplingRows rowParams(int rows, SamplingParams p, org.bytedeco.pytorch.Device device) {
+        TensorOptions f = Torch.options(ScalarType.Float, device);
+        TensorOptions l = Torch.options(ScalarType.Long, device);
+        return new Kernels.SamplingRows(
+                torch.full(new long[] {rows}, new Scalar(p.temperature()), f),
+                torch.full(new long[] {rows}, new Scalar(p.topK()), l),
+                torch.full(new long[] {rows}, new Scalar(p.topP()), f),
+                torch.full(new long[] {rows}, new Scalar(p.minP()), f));
+    }
+}

@@ -1,0 +1,147 @@
+package dev.raftj.model;
+
+import dev.raftj.config.UserError;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.pytorch.DoubleOptional;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * The transformer body shared by causal LMs and reward models: embeddings, blocks, final norm.
+ * Weights live in a map under their Hugging Face names, so loading and saving are name-for-name.
+ * Subclasses ({@link Gpt2Backbone}, {@link LlamaBackbone}) supply the family's block.
+ */
+public abstract class Backbone {
+    protected final ModelConfig config;
+    protected final Map<String, Tensor> weights;
+    /** "transformer." / "model." as in HF's *LMHeadModel and *ForSequenceClassification files. */
+    protected final String prefix;
+
+    protected Backbone(ModelConfig config, Map<String, Tensor> weights, String prefix) {
+        this.config = config;
+        this.weights = weights;
+        this.prefix = prefix;
+    }
+
+    public static Backbone create(ModelConfig config, Map<String, Tensor> weights, Path weightsFile) {
+        String defaultPrefix = config.family == ModelConfig.Family.GPT2 ? "transformer." : "model.";
+        String probe = config.family == ModelConfig.Family.GPT2 ? "wte.weight" : "embed_tokens.weight";
+        // Some checkpoints (the original "gpt2" upload) store the body without its prefix.
+        String prefix = !weights.containsKey(defaultPrefix + probe) && weights.containsKey(probe) ? "" : defaultPrefix;
+        Backbone b = config.family == ModelConfig.Family.GPT2
+                ? new Gpt2Backbone(config, weights, prefix) : new LlamaBackbone(config, weights, prefix);
+        b.check(weightsFile);
+        return b;
+    }
+
+    /** Expected tensor shapes under names relative to the prefix. */
+    protected abstract Map<String, long[]> expectedShapes();
+
+    protected abstract Tensor embed(Tensor ids, Tensor positions);
+
+    /** Per-forward state shared by the layers (RoPE tables for Llama). */
+    protected Object prepare(Tensor positions) {
+        return null;
+    }
+
+    protected abstract Tensor block(int layer, Tensor x, Tensor mask, Object prepared, KvCache cache);
+
+    protected abstract Tensor finalNorm(Tensor x);
+
+    /** The token embedding matrix [V, d] (for tied heads). */
+    public abstract Tensor tokenEmbedding();
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    /**
+     * Runs the body. {@code ids}, {@code positions} and {@code keyMask} are [B, T]; keyMask is 1 for
+     * real tokens, 0 for padding. With a cache, the new tokens follow the cached ones.
+     * Returns the final-normed hidden states [B, T, d].
+     */
+    public Tensor forward(Tensor ids, Tensor positions, Tensor keyMask, KvCache cache) {
+        int t = (int) ids.size(1);
+        int past = cache == null ? 0 : cache.length;
+        Tensor newMask = keyMask.to(torch.ScalarType.Bool);
+        Tensor allKeys = cache == null ? newMask : cache.appendMask(newMask, t);
+        Tensor mask = attentionMask(allKeys, t, past);
+        Tensor x = embed(ids, positions);
+        Object prepared = prepare(positions);
+        for (int i = 0; i < config.layers; i++) x = block(i, x, mask, prepared, cache);
+        if (cache != null) cache.advance(t);
+        return finalNorm(x);
+    }
+
+    /**
+     * [B, 1, T, past+T] boolean: query i may see key j when j ≤ past+i and key j is not padding.
+     * Each query always sees itself, so a padding row never softmaxes over nothing (NaN).
+     */
+    static Tensor attentionMask(Tensor keyMask, int t, int past) {
+        var device = keyMask.device();
+        var longs = Torch.options(torch.ScalarType.Long, device);
+        long lk = keyMask.size(1);
+        Tensor q = torch.arange(new Scalar(past), new Scalar(past + t), longs).unsqueeze(1);
+        Tensor k = torch.arange(new Scalar(0), new Scalar(lk), longs).unsqueeze(0);
+        Tensor causal = k.le(q);
+        Tensor self = k.eq(q);
+        Tensor visible = keyMask.unsqueeze(1).unsqueeze(1).logical_or(self.unsqueeze(0).unsqueeze(0));
+        return visible.logical_and(causal.unsqueeze(0).unsqueeze(0));
+    }
+
+    /** Scaled dot-product attention of q [B,H,T,D] over k, v [B,Hkv,L,D] (grouped heads allowed). */
+    protected static Tensor attend(Tensor q, Tensor k, Tensor v, Tensor mask, double scale) {
+        boolean grouped = q.size(1) != k.size(1);
+        Tensor out = torch.scaled_dot_product_attention(q, k, v, new TensorOptional(mask), 0.0, false,
+                new DoubleOptional(scale), grouped);
+        long b = q.size(0), h = q.size(1), t = q.size(2), d = q.size(3);
+        return out.transpose(1, 2).reshape(b, t, h * d);
+    }
+
+    protected Tensor w(String name) {
+        return weights.get(prefix + name);
+    }
+
+    protected Tensor optional(String name) {
+        return weights.get(prefix + name);
+    }
+
+    private void check(Path file) {
+        for (Map.Entry<String, long[]> e : expectedShapes().entrySet()) {
+            Tensor t = weights.get(prefix + e.getKey());
+            if (t == null) {
+                throw new UserError(file + ": tensor '" + prefix + e.getKey() + "' missing (config "
+                        + config.file + " describes a " + config.modelType + " model with " + config.layers + " layers)");
+            }
+            long[] shape = Torch.shape(t);
+            if (!Arrays.equals(shape, e.getValue())) {
+                throw new UserError(file + ": tensor '" + prefix + e.getKey() + "' has shape "
+                        + Arrays.toString(shape) + ", expected " + Arrays.toString(e.getValue()) + " from " + config.file);
+            }
+        }
+    }
+
+    /** The body's weights in load order (for optimisers). */
+    public List<Tensor> parameters() {
+        List<Tensor> out = new ArrayList<>();
+        for (String name : expectedShapes().keySet()) out.add(weights.get(prefix + name));
+        for (Map.Entry<String, Tensor> e : weights.entrySet()) {
+            if (e.getKey().startsWith(prefix) && !expectedShapes().containsKey(e.getKey().substring(prefix.length()))
+                    && e.getValue().is_floating_point()) {
+                out.add(e.getValue()); // optional tensors such as Qwen2's q/k/v biases
+            }
+        }
+        return out;
+    }
+
+    protected static Map<String, long[]> shapes() {
+        return new LinkedHashMap<>();
+    }
+}

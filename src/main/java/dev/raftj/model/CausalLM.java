@@ -1,0 +1,115 @@
+package dev.raftj.model;
+
+import dev.raftj.config.UserError;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/** A causal language model (HF *LMHeadModel / *ForCausalLM): backbone + vocabulary head. */
+public final class CausalLM {
+    private final Checkpoint checkpoint;
+    private final Backbone backbone;
+    private final Tensor head; // [V, d]; the token embedding when tied
+
+    private CausalLM(Checkpoint checkpoint) {
+        this.checkpoint = checkpoint;
+        ModelConfig c = checkpoint.config;
+        if (c.sequenceClassification) {
+            throw UserError.field(c.file, "architectures", "is a sequence-classification (reward) model, not a causal LM");
+        }
+        Path weightsFile = checkpoint.dir.resolve(SafeTensors.SINGLE);
+        this.backbone = Backbone.create(c, checkpoint.weights, weightsFile);
+        Tensor lmHead = checkpoint.weights.get("lm_head.weight");
+        if (lmHead == null && !c.tieEmbeddings) {
+            throw new UserError(weightsFile + ": tensor 'lm_head.weight' missing and " + c.file
+                    + " sets tie_word_embeddings false");
+        }
+        this.head = lmHead != null ? lmHead : backbone.tokenEmbedding();
+        if (head.size(0) != c.vocabSize || head.size(1) != c.hidden) {
+            throw new UserError(weightsFile + ": tensor 'lm_head.weight' has shape " + java.util.Arrays.toString(Torch.shape(head))
+                    + ", expected [" + c.vocabSize + ", " + c.hidden + "]");
+        }
+    }
+
+    public static CausalLM load(Path dir) {
+        return load(dir, new Device("cpu"), ScalarType.Float);
+    }
+
+    public static CausalLM load(Path dir, Device device, ScalarType dtype) {
+        Torch.ensureInit();
+        return new CausalLM(Checkpoint.load(dir, device, dtype));
+    }
+
+    public ModelConfig config() {
+        return checkpoint.config;
+    }
+
+    public Path dir() {
+        return checkpoint.dir;
+    }
+
+    public Device device() {
+        return head.device();
+    }
+
+    public ScalarType dtype() {
+        return head.scalar_type();
+    }
+
+    /** Options for activations and caches: the weights' dtype and device. */
+    public TensorOptions options() {
+        return Torch.options(head.scalar_type(), head.device());
+    }
+
+    /** Final hidden states [B, T, d]; see {@link Backbone#forward}. */
+    public Tensor hidden(Tensor ids, Tensor positions, Tensor keyMask, KvCache cache) {
+        return backbone.forward(ids, positions, keyMask, cache);
+    }
+
+    /** Logits [B, T, V]. */
+    public Tensor logits(Tensor ids, Tensor positions, Tensor keyMask, KvCache cache) {
+        return torch.linear(hidden(ids, positions, keyMask, cache), head);
+    }
+
+    /** Logits [B, T, V] for a padded batch, positions from the mask (cumulative sum − 1). */
+    public Tensor logits(Tensor ids, Tensor keyMask) {
+        return logits(ids, Positions.fromMask(keyMask), keyMask, null);
+    }
+
+    public Tensor headLogits(Tensor hidden) {
+        return torch.linear(hidden, head);
+    }
+
+    public KvCache newCache(long batch, int capacity) {
+        return new KvCache(config(), batch, capacity, options());
+    }
+
+    /** Every trainable tensor (the tied head is the embedding, listed once). */
+    public List<Tensor> parameters() {
+        List<Tensor> p = new ArrayList<>(backbone.parameters());
+        Tensor lmHead = checkpoint.weights.get("lm_head.weight");
+        if (lmHead != null) p.add(lmHead);
+        return p;
+    }
+
+    /** Turns gradient tracking on or off for every parameter. */
+    public void trainable(boolean on) {
+        for (Tensor t : parameters()) t.set_requires_grad(on);
+    }
+
+    /** Writes an HF-format folder loadable by transformers (same names, shapes, dtypes, config). */
+    public void save(Path dir) {
+        Checkpoint.save(dir, checkpoint.config, checkpoint.weights, checkpoint.storedDtypes, checkpoint.dir);
+    }
+
+    /** The weights under their HF names (live tensors: changes show in the model). */
+    public Map<String, Tensor> weights() {
+        return checkpoint.weights;
+    }
+}

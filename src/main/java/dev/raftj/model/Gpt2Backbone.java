@@ -1,0 +1,87 @@
+package dev.raftj.model;
+
+import java.util.Map;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+/** GPT-2: learned positions, pre-LayerNorm blocks, GELU (tanh) MLP; HF's Conv1D stores W as [in, out]. */
+final class Gpt2Backbone extends Backbone {
+
+    Gpt2Backbone(ModelConfig config, Map<String, Tensor> weights, String prefix) {
+        super(config, weights, prefix);
+    }
+
+    @Override
+    protected Map<String, long[]> expectedShapes() {
+        long d = config.hidden, inner = config.intermediate;
+        Map<String, long[]> s = shapes();
+        s.put("wte.weight", new long[] {config.vocabSize, d});
+        s.put("wpe.weight", new long[] {config.maxPositions, d});
+        for (int i = 0; i < config.layers; i++) {
+            String p = "h." + i + ".";
+            s.put(p + "ln_1.weight", new long[] {d});
+            s.put(p + "ln_1.bias", new long[] {d});
+            s.put(p + "attn.c_attn.weight", new long[] {d, 3 * d});
+            s.put(p + "attn.c_attn.bias", new long[] {3 * d});
+            s.put(p + "attn.c_proj.weight", new long[] {d, d});
+            s.put(p + "attn.c_proj.bias", new long[] {d});
+            s.put(p + "ln_2.weight", new long[] {d});
+            s.put(p + "ln_2.bias", new long[] {d});
+            s.put(p + "mlp.c_fc.weight", new long[] {d, inner});
+            s.put(p + "mlp.c_fc.bias", new long[] {inner});
+            s.put(p + "mlp.c_proj.weight", new long[] {inner, d});
+            s.put(p + "mlp.c_proj.bias", new long[] {d});
+        }
+        s.put("ln_f.weight", new long[] {d});
+        s.put("ln_f.bias", new long[] {d});
+        return s;
+    }
+
+    @Override
+    public Tensor tokenEmbedding() {
+        return w("wte.weight");
+    }
+
+    @Override
+    protected Tensor embed(Tensor ids, Tensor positions) {
+        return torch.embedding(w("wte.weight"), ids).add(torch.embedding(w("wpe.weight"), positions));
+    }
+
+    @Override
+    protected Tensor block(int i, Tensor x, Tensor mask, Object prepared, KvCache cache) {
+        String p = "h." + i + ".";
+        long b = x.size(0), t = x.size(1), d = config.hidden, h = config.heads, hd = config.headDim;
+        Tensor qkv = conv1d(layerNorm(x, p + "ln_1"), p + "attn.c_attn");
+        TensorVector parts = qkv.split(d, 2);
+        Tensor q = parts.get(0).view(b, t, h, hd).transpose(1, 2);
+        Tensor k = parts.get(1).view(b, t, h, hd).transpose(1, 2);
+        Tensor v = parts.get(2).view(b, t, h, hd).transpose(1, 2);
+        if (cache != null) {
+            Tensor[] kv = cache.append(i, k, v);
+            k = kv[0];
+            v = kv[1];
+        }
+        double scale = 1.0 / Math.sqrt(hd);
+        if (config.scaleAttnByInverseLayerIdx) scale /= (i + 1);
+        x = x.add(conv1d(attend(q, k, v, mask, scale), p + "attn.c_proj"));
+        Tensor hidden = torch.gelu(conv1d(layerNorm(x, p + "ln_2"), p + "mlp.c_fc"),
+                config.activation.equals("gelu") ? "none" : "tanh");
+        return x.add(conv1d(hidden, p + "mlp.c_proj"));
+    }
+
+    @Override
+    protected Tensor finalNorm(Tensor x) {
+        return layerNorm(x, "ln_f");
+    }
+
+    private Tensor layerNorm(Tensor x, String name) {
+        return torch.layer_norm(x, new long[] {config.hidden}, new TensorOptional(w(name + ".weight")),
+                new TensorOptional(w(name + ".bias")), config.normEps, false);
+    }
+
+    private Tensor conv1d(Tensor x, String name) {
+        return torch.matmul(x, w(name + ".weight")).add(w(name + ".bias"));
+    }
+}

@@ -1,0 +1,90 @@
+package dev.raftj.model;
+
+import dev.raftj.config.UserError;
+import dev.raftj.kernels.Kernels;
+import java.nio.file.Path;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * A reward model in HF's sequence-classification format with num_labels = 1 (GPT2- or
+ * LlamaForSequenceClassification): backbone + a scalar head {@code score.weight} [1, d], read at
+ * each sequence's last non-pad token.
+ */
+public final class RewardModel {
+    private final Checkpoint checkpoint;
+    private final Backbone backbone;
+    private final Tensor scoreWeight; // [d]
+    private final float scoreBias;
+
+    private RewardModel(Checkpoint checkpoint) {
+        this.checkpoint = checkpoint;
+        ModelConfig c = checkpoint.config;
+        Path weightsFile = checkpoint.dir.resolve(SafeTensors.SINGLE);
+        if (!c.sequenceClassification) {
+            throw UserError.field(c.file, "architectures",
+                    "expected a *ForSequenceClassification reward model, got " + c.raw.path("architectures"));
+        }
+        if (c.numLabels != 1) throw UserError.field(c.file, "id2label", "a reward model has num_labels = 1, got " + c.numLabels);
+        this.backbone = Backbone.create(c, checkpoint.weights, weightsFile);
+        Tensor w = checkpoint.weights.get("score.weight");
+        if (w == null) throw new UserError(weightsFile + ": tensor 'score.weight' missing");
+        if (w.dim() != 2 || w.size(0) != 1 || w.size(1) != c.hidden) {
+            throw new UserError(weightsFile + ": tensor 'score.weight' has shape "
+                    + java.util.Arrays.toString(Torch.shape(w)) + ", expected [1, " + c.hidden + "]");
+        }
+        this.scoreWeight = w.view(c.hidden);
+        Tensor b = checkpoint.weights.get("score.bias");
+        this.scoreBias = b == null ? 0f : (float) Torch.item(b);
+    }
+
+    public static RewardModel load(Path dir) {
+        return load(dir, new Device("cpu"), ScalarType.Float);
+    }
+
+    public static RewardModel load(Path dir, Device device, ScalarType dtype) {
+        Torch.ensureInit();
+        return new RewardModel(Checkpoint.load(dir, device, dtype));
+    }
+
+    public ModelConfig config() {
+        return checkpoint.config;
+    }
+
+    public Device device() {
+        return scoreWeight.device();
+    }
+
+    /**
+     * Scores a padded batch [B, T] (either padding side). The score is read at the last token
+     * that is not the pad token, as HF does; without a pad token id, at the last masked-in token.
+     */
+    public Tensor scores(Tensor ids, Tensor keyMask, Kernels kernels) {
+        Tensor hidden = backbone.forward(ids, Positions.fromMask(keyMask), keyMask, null);
+        return kernels.rewardHead(hidden, lastTokenIndex(ids, keyMask), scoreWeight, scoreBias);
+    }
+
+    /** Index of the rightmost real token of each row: argmax over (index × is-real). */
+    Tensor lastTokenIndex(Tensor ids, Tensor keyMask) {
+        int pad = checkpoint.config.padTokenId;
+        Tensor real = pad >= 0 ? ids.ne(new Scalar(pad)) : keyMask.to(ScalarType.Bool);
+        Tensor index = torch.arange(new Scalar(0), new Scalar(ids.size(1)),
+                Torch.options(ScalarType.Long, ids.device())).unsqueeze(0);
+        return index.mul(real.to(ScalarType.Long)).argmax(new org.bytedeco.pytorch.LongOptional(1), false);
+    }
+
+    /** Head weights for training the reward model; body parameters first. */
+    public java.util.List<Tensor> parameters() {
+        java.util.List<Tensor> p = new java.util.ArrayList<>(backbone.parameters());
+        p.add(checkpoint.weights.get("score.weight"));
+        return p;
+    }
+
+    public void save(Path dir) {
+        Checkpoint.save(dir, checkpoint.config, checkpoint.weights, checkpoint.storedDtypes, checkpoint.dir);
+    }
+}

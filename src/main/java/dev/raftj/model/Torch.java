@@ -1,0 +1,113 @@
+package dev.raftj.model;
+
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+
+/** Small conveniences over the JavaCPP LibTorch API: Java arrays in and out, threads. */
+public final class Torch {
+    private static volatile boolean threadsSet;
+
+    private Torch() {}
+
+    /**
+     * Chooses the thread counts once, on purpose (DESIGN.md: oversubscription made a tiny step
+     * 100x slower): OpenBLAS single-threaded, LibTorch intra-op threads = {@code threads}
+     * (0 = available cores).
+     */
+    public static synchronized void init(int threads) {
+        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        // OpenBLAS reads OPENBLAS_NUM_THREADS when it loads; the JavaCPP presets expose no setter,
+        // so the launcher script and the test runner export it as 1. Say so when it is missing.
+        if (!"1".equals(System.getenv("OPENBLAS_NUM_THREADS"))) {
+            System.getLogger("raftj").log(System.Logger.Level.DEBUG,
+                    "OPENBLAS_NUM_THREADS is not 1: BLAS threads may oversubscribe the cores");
+        }
+        torch.set_num_threads(n);
+        threadsSet = true;
+    }
+
+    /** Calls {@link #init(int)} with the default once if nobody chose yet. */
+    public static void ensureInit() {
+        if (!threadsSet) init(0);
+    }
+
+    public static Tensor floats(float[] data, long... shape) {
+        FloatPointer p = new FloatPointer(data);
+        try {
+            return torch.from_blob(p, shape, new TensorOptions(torch.ScalarType.Float)).clone();
+        } finally {
+            p.close();
+        }
+    }
+
+    public static Tensor longs(long[] data, long... shape) {
+        LongPointer p = new LongPointer(data);
+        try {
+            return torch.from_blob(p, shape, new TensorOptions(torch.ScalarType.Long)).clone();
+        } finally {
+            p.close();
+        }
+    }
+
+    public static Tensor ints2d(int[][] rows, int width, int padValue) {
+        long[] flat = new long[rows.length * width];
+        java.util.Arrays.fill(flat, padValue);
+        for (int r = 0; r < rows.length; r++) {
+            for (int c = 0; c < rows[r].length; c++) flat[r * width + c] = rows[r][c];
+        }
+        return longs(flat, rows.length, width);
+    }
+
+    /** Copies a tensor of any dtype/device to a float[] (row-major). */
+    public static float[] toFloats(Tensor t) {
+        Tensor c = t.detach().to(torch.ScalarType.Float).cpu().contiguous();
+        float[] out = new float[(int) c.numel()];
+        c.data_ptr_float().get(out);
+        return out;
+    }
+
+    public static long[] toLongs(Tensor t) {
+        Tensor c = t.detach().to(torch.ScalarType.Long).cpu().contiguous();
+        long[] out = new long[(int) c.numel()];
+        c.data_ptr_long().get(out);
+        return out;
+    }
+
+    public static double item(Tensor t) {
+        return t.detach().cpu().to(torch.ScalarType.Double).item_double();
+    }
+
+    /** The raw bytes of a CPU-contiguous copy of {@code t}. */
+    public static byte[] bytes(Tensor t) {
+        Tensor c = t.detach().cpu().contiguous();
+        long n = c.nbytes();
+        byte[] out = new byte[Math.toIntExact(n)];
+        new BytePointer(c.data_ptr()).capacity(n).get(out);
+        return out;
+    }
+
+    /** Options for new tensors of {@code dtype} on {@code device}. */
+    public static TensorOptions options(torch.ScalarType dtype, Device device) {
+        return new TensorOptions(dtype).device(new org.bytedeco.pytorch.DeviceOptional(device));
+    }
+
+    public static Scalar scalar(double v) {
+        return new Scalar(v);
+    }
+
+    public static Device device(String name) {
+        return new Device(name);
+    }
+
+    public static long[] shape(Tensor t) {
+        long[] s = new long[(int) t.dim()];
+        for (int i = 0; i < s.length; i++) s[i] = t.size(i);
+        return s;
+    }
+}
