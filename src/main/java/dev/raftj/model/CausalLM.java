@@ -59,12 +59,12 @@ public final class CausalLM {
     }
 
     public ScalarType dtype() {
-        return head.scalar_type();
+        return Torch.dtype(head);
     }
 
     /** Options for activations and caches: the weights' dtype and device. */
     public TensorOptions options() {
-        return Torch.options(head.scalar_type(), head.device());
+        return Torch.options(Torch.dtype(head), head.device());
     }
 
     /** Final hidden states [B, T, d]; see {@link Backbone#forward}. */

@@ -43,8 +43,8 @@ public final class Checkpoint {
         Map<String, ScalarType> stored = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : raw.entrySet()) {
             Tensor t = e.getValue();
-            stored.put(e.getKey(), t.scalar_type());
-            Tensor converted = t.is_floating_point() ? t.to(device, dtype) : t.to(device, t.scalar_type());
+            stored.put(e.getKey(), Torch.dtype(t));
+            Tensor converted = t.is_floating_point() ? t.to(device, dtype) : t.to(device, Torch.dtype(t));
             weights.put(e.getKey(), converted);
         }
         return new Checkpoint(dir, config, weights, stored);
@@ -64,7 +64,7 @@ public final class Checkpoint {
             Files.createDirectories(tmp);
             Map<String, Tensor> out = new LinkedHashMap<>();
             for (Map.Entry<String, Tensor> e : weights.entrySet()) {
-                ScalarType st = storedDtypes.getOrDefault(e.getKey(), e.getValue().scalar_type());
+                ScalarType st = storedDtypes.getOrDefault(e.getKey(), Torch.dtype(e.getValue()));
                 out.put(e.getKey(), e.getValue().detach().to(st));
             }
             SafeTensors.write(tmp.resolve(SafeTensors.SINGLE), out, Map.of("format", "pt"));

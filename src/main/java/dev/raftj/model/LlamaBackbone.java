@@ -60,7 +60,7 @@ final class LlamaBackbone extends Backbone {
         Tensor freqs = positions.to(torch.ScalarType.Float).unsqueeze(2).mul(invFreq); // [B,T,D/2]
         Tensor emb = torch.cat(new TensorVector(freqs, freqs), 2).unsqueeze(1);
         Tensor dtypeRef = w("embed_tokens.weight");
-        return new Tensor[] {emb.cos().to(dtypeRef.scalar_type()), emb.sin().to(dtypeRef.scalar_type())};
+        return new Tensor[] {emb.cos().to(Torch.dtype(dtypeRef)), emb.sin().to(Torch.dtype(dtypeRef))};
     }
 
     @Override

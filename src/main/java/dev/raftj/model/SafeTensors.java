@@ -140,7 +140,7 @@ public final class SafeTensors {
             Tensor t = e.getValue().detach().cpu().contiguous();
             ordered.add(t);
             ObjectNode info = header.putObject(e.getKey());
-            info.put("dtype", dtypeName(t.scalar_type()));
+            info.put("dtype", dtypeName(Torch.dtype(t)));
             var shape = info.putArray("shape");
             for (int i = 0; i < t.dim(); i++) shape.add(t.size(i));
             long n = t.nbytes();

@@ -97,6 +97,11 @@ public final class Torch {
         return new TensorOptions(dtype).device(new org.bytedeco.pytorch.DeviceOptional(device));
     }
 
+    /** The tensor's dtype, interned: JavaCPP's enum results must be interned before == or switch. */
+    public static torch.ScalarType dtype(Tensor t) {
+        return t.scalar_type().intern();
+    }
+
     public static Scalar scalar(double v) {
         return new Scalar(v);
     }

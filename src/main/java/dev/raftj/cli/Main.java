@@ -1,0 +1,45 @@
+package dev.raftj.cli;
+
+import dev.raftj.config.UserError;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code raftj} command: subcommands for generation, scoring and alignment. */
+@Command(name = "raftj", mixinStandardHelpOptions = true, version = "raftj 0.1.0",
+        description = "Reward-ranked fine-tuning (RAFT, ReST) of Hugging Face models on the JVM.",
+        subcommands = {GenerateCommand.class, ScoreCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+    static {
+        // One line per log record, on stderr, so that stdout stays machine-readable.
+        System.setProperty("java.util.logging.SimpleFormatter.format", "raftj: %4$s: %5$s%6$s%n");
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns the exit code (0 ok, 1 user error, 2 usage error, 3 internal error). */
+    public static int run(String... args) {
+        return run(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the CLI with the given output streams (for embedding and tests). */
+    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            Throwable cause = ex;
+            while (!(cause instanceof UserError) && cause.getCause() != null) cause = cause.getCause();
+            if (cause instanceof UserError || ex instanceof IllegalArgumentException) {
+                commandLine.getErr().println("raftj: error: " + (cause instanceof UserError ? cause : ex).getMessage());
+                return 1;
+            }
+            commandLine.getErr().println("raftj: internal error (please report): " + ex);
+            ex.printStackTrace(commandLine.getErr());
+            return 3;
+        });
+        return cli.execute(args);
+    }
+}

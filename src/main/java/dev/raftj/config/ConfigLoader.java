@@ -1,0 +1,331 @@
+package dev.raftj.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.MapperBuilder;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeSet;
+
+/**
+ * Loads a configuration record from YAML ({@code .yaml}, {@code .yml}, or any other name) or JSON
+ * ({@code .json}), strictly: unknown keys, wrong types, duplicate keys and fractional integers are
+ * errors, each turned into a {@link UserError} naming the file, the line and the field, e.g.
+ * <pre>
+ * run.yaml:4: unknown key 'temprature' in 'sampling' (did you mean 'temperature'? known: k, ...)
+ * run.yaml:3: field 'sampling.k': expected an integer, got "ten"
+ * run.yaml:3: field 'sampling.k': must be >= 1, got 0
+ * </pre>
+ * Enum values are case-insensitive. A record that is {@link Validated} is validated, and a
+ * {@link ConfigError} it raises gets the line where the field is written.
+ */
+public final class ConfigLoader {
+
+    private static final ObjectMapper JSON = configure(JsonMapper.builder()).build();
+    private static final ObjectMapper YAML = configure(YAMLMapper.builder()).build();
+
+    private ConfigLoader() {}
+
+    public static <T> T load(Path file, Class<T> type) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new UserError(file + ": configuration file not found");
+        } catch (CharacterCodingException e) {
+            throw new UserError(file + ": not valid UTF-8");
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read: " + e.getMessage(), e);
+        }
+        return parse(text, file, type);
+    }
+
+    /** Parses configuration text; {@code file} names it in messages and chooses YAML or JSON. */
+    public static <T> T parse(String text, Path file, Class<T> type) {
+        ObjectMapper mapper = isJson(file) ? JSON : YAML;
+        T config;
+        try {
+            config = mapper.readValue(text, type);
+        } catch (JsonProcessingException e) {
+            throw translate(file, text, mapper.getFactory(), e);
+        }
+        if (config == null) {
+            throw new UserError(file + ": the configuration is empty");
+        }
+        if (config instanceof Validated validated) {
+            try {
+                validated.validate(file);
+            } catch (ConfigError e) {
+                long line = lineOf(mapper.getFactory(), text, e.field());
+                throw line > 0 ? e.atLine(line) : e;
+            }
+        }
+        return config;
+    }
+
+    private static <M extends ObjectMapper, B extends MapperBuilder<M, B>> B configure(B builder) {
+        return builder
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY) // stop: "\n" as a list of one
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)         // k: 2.5 is an error, not 2
+                .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
+                .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    }
+
+    private static boolean isJson(Path file) {
+        Path name = file.getFileName();
+        return name != null && name.toString().toLowerCase(Locale.ROOT).endsWith(".json");
+    }
+
+    /**
+     * Turns a Jackson exception into a message naming file, line and field. The line is where the
+     * field at fault is written when that can be found (Jackson's own location is where its parser
+     * stopped, which after skipping an unknown key's value can be a later line).
+     */
+    static UserError translate(Path file, String text, JsonFactory factory, JsonProcessingException e) {
+        String original = e.getOriginalMessage() == null ? e.toString() : e.getOriginalMessage();
+        String field = e instanceof JsonMappingException m ? fieldPath(m.getPath()) : "";
+        long line = lineOf(e.getLocation());
+        boolean duplicate = original.startsWith("Duplicate field '"); // the second one is at fault
+        if (!field.isEmpty() && !duplicate) {
+            long fieldLine = lineOf(factory, text, field);
+            line = fieldLine > 0 ? fieldLine : line;
+        }
+        String where = file + (line > 0 ? ":" + line : "") + ": ";
+        if (e instanceof UnrecognizedPropertyException u) {
+            String parent = fieldPath(u.getPath().subList(0, u.getPath().size() - 1));
+            List<String> known = sortedNames(u.getKnownPropertyIds());
+            String suggestion = closest(u.getPropertyName(), known);
+            return new UserError(where + "unknown key '" + u.getPropertyName() + "'"
+                    + (parent.isEmpty() ? "" : " in '" + parent + "'")
+                    + " (" + (suggestion != null ? "did you mean '" + suggestion + "'? " : "")
+                    + "known: " + String.join(", ", known) + ")", e);
+        }
+        if (duplicate) {
+            String key = original.substring("Duplicate field '".length(), original.indexOf('\'', 17));
+            return new UserError(where + "duplicate key '" + key + "'"
+                    + (field.isEmpty() ? "" : " in '" + field + "'"), e);
+        }
+        if (original.startsWith("No content to map")) {
+            return new UserError(file + ": the configuration is empty", e);
+        }
+        if (original.startsWith("Trailing token")) {
+            return new UserError(where + "unexpected content after the end of the configuration", e);
+        }
+        if (e instanceof ValueInstantiationException v) {
+            String cause = v.getCause() != null ? v.getCause().getMessage() : original;
+            return new UserError(where + (field.isEmpty() ? "" : "field '" + field + "': ") + cause, e);
+        }
+        if (e instanceof MismatchedInputException m) {
+            String expected = expected(m.getTargetType());
+            String got = e instanceof InvalidFormatException f ? describeValue(f.getValue()) : describeToken(m);
+            if (field.isEmpty()) {
+                if (got.equals("nothing")) {
+                    return new UserError(file + ": the configuration is empty", e);
+                }
+                return new UserError(where + "expected " + expected + " at the top level, got " + got, e);
+            }
+            return new UserError(where + "field '" + field + "': expected " + expected + ", got " + got, e);
+        }
+        if (e instanceof JsonMappingException) {
+            return new UserError(where + (field.isEmpty() ? "" : "field '" + field + "': ") + original, e);
+        }
+        String format = factory instanceof YAMLFactory ? "YAML" : "JSON";
+        return new UserError(where + "invalid " + format + ": " + syntaxProblem(original), e);
+    }
+
+    /**
+     * The problem sentences of a parser message, without SnakeYAML's location lines
+     * (" in 'reader', line 4, column 2:") and source excerpts with carets, which are indented.
+     */
+    static String syntaxProblem(String message) {
+        List<String> sentences = new ArrayList<>();
+        for (String line : message.split("\n")) {
+            if (!line.isBlank() && !Character.isWhitespace(line.charAt(0))) {
+                sentences.add(line.strip());
+            }
+        }
+        return sentences.isEmpty() ? message.strip() : String.join("; ", sentences);
+    }
+
+    private static long lineOf(JsonLocation location) {
+        return location == null ? -1 : location.getLineNr();
+    }
+
+    /** "sampling.stop[1]" from Jackson's reference chain. */
+    static String fieldPath(List<JsonMappingException.Reference> path) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference ref : path) {
+            if (ref.getFieldName() != null) {
+                if (sb.length() > 0) {
+                    sb.append('.');
+                }
+                sb.append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                sb.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return sb.toString();
+    }
+
+    /** "an integer", "a number", "one of local, global", ... for a target type. */
+    static String expected(Class<?> type) {
+        if (type == null) {
+            return "a different value";
+        }
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "an integer";
+        }
+        if (type == Double.class || type == double.class || type == Float.class || type == float.class) {
+            return "a number";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (type.isEnum()) {
+            return "one of " + String.join(", ", enumNames(type));
+        }
+        if (Collection.class.isAssignableFrom(type) || type.isArray()) {
+            return "a list";
+        }
+        return "a mapping of settings";
+    }
+
+    /** The names users write for an enum's constants: @JsonProperty values, else lower case. */
+    static List<String> enumNames(Class<?> type) {
+        List<String> names = new ArrayList<>();
+        for (Object constant : type.getEnumConstants()) {
+            String name = ((Enum<?>) constant).name();
+            try {
+                JsonProperty p = type.getField(name).getAnnotation(JsonProperty.class);
+                names.add(p != null && !p.value().isEmpty() ? p.value() : name.toLowerCase(Locale.ROOT));
+            } catch (NoSuchFieldException impossible) {
+                names.add(name.toLowerCase(Locale.ROOT));
+            }
+        }
+        return names;
+    }
+
+    private static String describeValue(Object value) {
+        if (value instanceof String s) {
+            return "\"" + s + "\"";
+        }
+        return String.valueOf(value);
+    }
+
+    /** What the parser was looking at when the input did not match: "a list", "\"ten\"", "2.5". */
+    private static String describeToken(MismatchedInputException e) {
+        if (!(e.getProcessor() instanceof JsonParser parser)) {
+            return "something else";
+        }
+        JsonToken token = parser.currentToken();
+        try {
+            if (token == null) {
+                return "nothing";
+            }
+            switch (token) {
+                case START_ARRAY: return "a list";
+                case START_OBJECT: case FIELD_NAME: return "a mapping";
+                case VALUE_STRING: return "\"" + parser.getText() + "\"";
+                case VALUE_NUMBER_INT: case VALUE_NUMBER_FLOAT: case VALUE_TRUE: case VALUE_FALSE:
+                    return parser.getText();
+                case VALUE_NULL: return "null";
+                default: return token.asString() != null ? token.asString() : token.toString();
+            }
+        } catch (IOException ex) {
+            return token.toString();
+        }
+    }
+
+    private static List<String> sortedNames(Collection<Object> ids) {
+        TreeSet<String> names = new TreeSet<>();
+        if (ids != null) {
+            for (Object id : ids) {
+                names.add(String.valueOf(id));
+            }
+        }
+        return new ArrayList<>(names);
+    }
+
+    /** The known name within edit distance 2 of a misspelt one, or null. */
+    static String closest(String name, List<String> known) {
+        String best = null;
+        int bestDistance = 3;
+        for (String candidate : known) {
+            int d = editDistance(name, candidate);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = candidate;
+            }
+        }
+        return best;
+    }
+
+    /** Levenshtein distance. */
+    static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitute, Math.min(previous[j] + 1, current[j - 1] + 1));
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+
+    /**
+     * The 1-based line where a field ("sampling.k", "thresholds[2]") is written, or −1 if it is
+     * not in the text.
+     */
+    static long lineOf(JsonFactory factory, String text, String field) {
+        String pointer = "/" + field.replace(".", "/").replaceAll("\\[(\\d+)]", "/$1");
+        try (JsonParser parser = factory.createParser(text)) {
+            JsonToken token;
+            while ((token = parser.nextToken()) != null) {
+                boolean namesAField = token == JsonToken.FIELD_NAME
+                        || (parser.getParsingContext().inArray() && token != JsonToken.END_ARRAY);
+                if (namesAField && parser.getParsingContext().pathAsPointer().toString().equals(pointer)) {
+                    return parser.currentTokenLocation().getLineNr();
+                }
+            }
+        } catch (IOException e) {
+            return -1; // the text parsed once already; a failure here only loses the line number
+        }
+        return -1;
+    }
+}

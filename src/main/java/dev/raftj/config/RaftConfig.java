@@ -1,0 +1,74 @@
+package dev.raftj.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.raftj.reward.OnError;
+import java.nio.file.Path;
+
+/**
+ * A RAFT run (Dong et al. 2023): N stages of sample K per prompt → score → rank → fine-tune.
+ * Loaded from YAML or JSON by {@link ConfigLoader}; a field left out (or null) takes its default.
+ * Paths are as written; the caller resolves relative ones (the CLI against the config file's folder).
+ *
+ * @param model         path of the initial policy (a Hugging Face style folder); required
+ * @param reward        reward specification, interpreted by the CLI (e.g. "exact_answer",
+ *                      "model:PATH"); required
+ * @param prompts       path of the prompt JSONL file; required
+ * @param evalFraction  share of prompts held out for evaluation, in [0, 1); default 0.0
+ * @param batchPrompts  prompts per stage, the paper's b; default 2048 (paper)
+ * @param stages        number of stages N; default 10
+ * @param seed          seed of shuffling, splitting and sampling; default 0
+ * @param out           output folder for checkpoints and metrics; default "runs/raft"
+ * @param threads       CPU threads for LibTorch; 0 = one per available core; default 0
+ * @param sampling      generation settings, {@link SamplingConfig}
+ * @param ranking       which samples are kept, {@link RankingConfig}
+ * @param sft           the fine-tuning of each stage, {@link SftConfig}
+ * @param onRewardError {@code fail} stops at a reward that throws or returns NaN/±∞;
+ *                      {@code drop} skips such samples and counts them; default fail
+ */
+public record RaftConfig(
+        @JsonProperty("model") String model,
+        @JsonProperty("reward") String reward,
+        @JsonProperty("prompts") String prompts,
+        @JsonProperty("eval_fraction") Double evalFraction,
+        @JsonProperty("batch_prompts") Integer batchPrompts,
+        @JsonProperty("stages") Integer stages,
+        @JsonProperty("seed") Long seed,
+        @JsonProperty("out") String out,
+        @JsonProperty("threads") Integer threads,
+        @JsonProperty("sampling") SamplingConfig sampling,
+        @JsonProperty("ranking") RankingConfig ranking,
+        @JsonProperty("sft") SftConfig sft,
+        @JsonProperty("on_reward_error") OnError onRewardError) implements Validated {
+
+    public RaftConfig {
+        evalFraction = evalFraction != null ? evalFraction : 0.0;
+        batchPrompts = batchPrompts != null ? batchPrompts : 2048;
+        stages = stages != null ? stages : 10;
+        seed = seed != null ? seed : 0L;
+        out = out != null ? out : "runs/raft";
+        threads = threads != null ? threads : 0;
+        sampling = sampling != null ? sampling : SamplingConfig.defaults();
+        ranking = ranking != null ? ranking : RankingConfig.defaults();
+        sft = sft != null ? sft : SftConfig.defaults();
+        onRewardError = onRewardError != null ? onRewardError : OnError.FAIL;
+    }
+
+    @Override
+    public void validate(Path file) {
+        Validate.required(file, "model", model);
+        Validate.required(file, "reward", reward);
+        Validate.required(file, "prompts", prompts);
+        Validate.fractionBelowOne(file, "eval_fraction", evalFraction);
+        Validate.positive(file, "batch_prompts", batchPrompts);
+        Validate.positive(file, "stages", stages);
+        Validate.required(file, "out", out);
+        Validate.nonNegative(file, "threads", threads);
+        sampling.validate(file, "sampling");
+        ranking.validate(file, "ranking");
+        sft.validate(file, "sft");
+        if (ranking.mode() == RankingConfig.Mode.LOCAL) {
+            Validate.check(ranking.m() <= sampling.k(), file, "ranking.m",
+                    "must be <= sampling.k (" + sampling.k() + "), got " + ranking.m());
+        }
+    }
+}

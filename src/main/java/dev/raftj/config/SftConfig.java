@@ -1,0 +1,65 @@
+package dev.raftj.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.nio.file.Path;
+
+/**
+ * The supervised fine-tuning run on each stage's kept samples (loss on response tokens only).
+ * Defaults follow the RAFT paper where it gives one; task presets pick values for tiny models.
+ * A field left out (or null) takes its default.
+ *
+ * @param epochs         passes over the kept set per stage; default 2 (paper)
+ * @param lr             AdamW learning rate; default 2e-5 (paper)
+ * @param batchSize      sequences per optimizer step; default 8
+ * @param gradClip       global gradient-norm clip; 0 = off; default 1.0
+ * @param weightDecay    AdamW decoupled weight decay; default 0.0
+ * @param lrSchedule     {@code constant}, {@code linear} (to 0) or {@code cosine} (to 0) after
+ *                       warm-up, over the stage's steps; default constant
+ * @param warmupSteps    linear warm-up steps from 0; default 0
+ * @param resetOptimizer start each stage with fresh AdamW moments; default false (carry them over)
+ */
+public record SftConfig(
+        @JsonProperty("epochs") Integer epochs,
+        @JsonProperty("lr") Double lr,
+        @JsonProperty("batch_size") Integer batchSize,
+        @JsonProperty("grad_clip") Double gradClip,
+        @JsonProperty("weight_decay") Double weightDecay,
+        @JsonProperty("lr_schedule") LrSchedule lrSchedule,
+        @JsonProperty("warmup_steps") Integer warmupSteps,
+        @JsonProperty("reset_optimizer") Boolean resetOptimizer) implements Validated {
+
+    public enum LrSchedule {
+        @JsonProperty("constant") CONSTANT,
+        @JsonProperty("linear") LINEAR,
+        @JsonProperty("cosine") COSINE
+    }
+
+    public SftConfig {
+        epochs = epochs != null ? epochs : 2;
+        lr = lr != null ? lr : 2e-5;
+        batchSize = batchSize != null ? batchSize : 8;
+        gradClip = gradClip != null ? gradClip : 1.0;
+        weightDecay = weightDecay != null ? weightDecay : 0.0;
+        lrSchedule = lrSchedule != null ? lrSchedule : LrSchedule.CONSTANT;
+        warmupSteps = warmupSteps != null ? warmupSteps : 0;
+        resetOptimizer = resetOptimizer != null ? resetOptimizer : false;
+    }
+
+    public static SftConfig defaults() {
+        return new SftConfig(null, null, null, null, null, null, null, null);
+    }
+
+    @Override
+    public void validate(Path file) {
+        validate(file, "");
+    }
+
+    public void validate(Path file, String prefix) {
+        Validate.positive(file, Validate.field(prefix, "epochs"), epochs);
+        Validate.positive(file, Validate.field(prefix, "lr"), lr);
+        Validate.positive(file, Validate.field(prefix, "batch_size"), batchSize);
+        Validate.nonNegative(file, Validate.field(prefix, "grad_clip"), gradClip);
+        Validate.nonNegative(file, Validate.field(prefix, "weight_decay"), weightDecay);
+        Validate.nonNegative(file, Validate.field(prefix, "warmup_steps"), warmupSteps);
+    }
+}

@@ -1,0 +1,120 @@
+package dev.raftj.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.raftj.reward.OnError;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigRecordsTest {
+
+    private static final Path FILE = Path.of("run.yaml");
+
+    private static String problem(Validated config) {
+        return assertThrows(ConfigError.class, () -> config.validate(FILE)).getMessage();
+    }
+
+    @Test
+    void defaultsAreThePapersWhereItGivesThem() {
+        SamplingConfig s = SamplingConfig.defaults();
+        assertEquals(8, s.k());
+        assertEquals(1.0, s.temperature());
+        assertEquals(0, s.topK());
+        assertEquals(1.0, s.topP());
+        assertEquals(0.0, s.minP());
+        assertEquals(16, s.maxNewTokens());
+        assertEquals(0, s.minNewTokens());
+        assertEquals(List.of(), s.stop());
+
+        RankingConfig r = RankingConfig.defaults();
+        assertEquals(RankingConfig.Mode.LOCAL, r.mode());
+        assertEquals(1, r.m());
+        assertNull(r.fraction());
+        assertEquals(0.125, r.fractionFor(8));
+        assertEquals(0.0, r.klBeta());
+
+        SftConfig t = SftConfig.defaults();
+        assertEquals(2, t.epochs());
+        assertEquals(2e-5, t.lr());
+        assertEquals(1.0, t.gradClip());
+        assertEquals(0.0, t.weightDecay());
+        assertEquals(SftConfig.LrSchedule.CONSTANT, t.lrSchedule());
+        assertEquals(0, t.warmupSteps());
+        assertFalse(t.resetOptimizer());
+    }
+
+    private static RaftConfig raft(SamplingConfig s, RankingConfig r) {
+        return new RaftConfig("m", "r", "p", null, null, null, null, null, null, s, r, null, null);
+    }
+
+    @Test
+    void raftValidationNamesTheField() {
+        assertEquals(OnError.FAIL, raft(null, null).onRewardError());
+        raft(null, null).validate(FILE);
+        assertEquals("run.yaml: field 'sampling.k': must be >= 1, got 0",
+                problem(raft(new SamplingConfig(0, null, null, null, null, null, null, null), null)));
+        assertEquals("run.yaml: field 'sampling.top_p': must be in (0, 1], got 0.0",
+                problem(raft(new SamplingConfig(null, null, null, 0.0, null, null, null, null), null)));
+        assertEquals("run.yaml: field 'sampling.min_new_tokens': must be in [0, 16], got 20",
+                problem(raft(new SamplingConfig(null, null, null, null, null, null, 20, null), null)));
+        assertEquals("run.yaml: field 'ranking.fraction': must be in (0, 1], got 0.0",
+                problem(raft(null, new RankingConfig(RankingConfig.Mode.GLOBAL, null, 0.0, null))));
+        assertEquals("run.yaml: field 'ranking.kl_beta': must be >= 0, got -0.1",
+                problem(raft(null, new RankingConfig(null, null, null, -0.1))));
+        // m > K only matters in local mode
+        raft(null, new RankingConfig(RankingConfig.Mode.GLOBAL, 9, null, null)).validate(FILE);
+        assertEquals("run.yaml: field 'prompts': required, not set",
+                problem(new RaftConfig("m", "r", " ", null, null, null, null, null, null, null, null, null, null)));
+        assertEquals("run.yaml: field 'eval_fraction': must be in [0, 1), got 1.0",
+                problem(new RaftConfig("m", "r", "p", 1.0, null, null, null, null, null, null, null, null, null)));
+        assertEquals("run.yaml: field 'sft.lr': must be > 0, got 0.0", problem(new RaftConfig("m", "r", "p",
+                null, null, null, null, null, null, null, null,
+                new SftConfig(null, 0.0, null, null, null, null, null, null), null)));
+    }
+
+    @Test
+    void nestedRecordsValidateAloneWithoutPrefix() {
+        assertEquals("run.yaml: field 'epochs': must be >= 1, got 0",
+                problem(new SftConfig(0, null, null, null, null, null, null, null)));
+    }
+
+    private static RestConfig rest(List<Double> thresholds, RestConfig.Mode mode) {
+        return new RestConfig("m", "r", "p", null, null, thresholds, null, mode, null, null, null, null, null, null);
+    }
+
+    @Test
+    void restDefaultsAndThresholdValidation() {
+        RestConfig c = rest(null, null);
+        assertEquals(List.of(0.0, 0.7, 0.8, 0.9, 0.95), c.thresholds());
+        assertEquals(RestConfig.Mode.REST, c.mode());
+        assertEquals(8, c.growSamples());
+        assertEquals(1.0, c.improveLrDecay());
+        assertEquals(5, c.schedule().size());
+        c.validate(FILE);
+        assertEquals("run.yaml: field 'thresholds': needs at least one threshold", problem(rest(List.of(), null)));
+        assertEquals("run.yaml: field 'thresholds': not strictly increasing: threshold 2 (0.5) is not above"
+                + " threshold 1 (0.5)", problem(rest(List.of(0.5, 0.5), null)));
+        // ReST-EM ignores thresholds
+        rest(List.of(), RestConfig.Mode.REST_EM).validate(FILE);
+        assertEquals("run.yaml: field 'improve_lr_decay': must be in (0, 1], got 1.5", problem(
+                new RestConfig("m", "r", "p", null, null, null, 1.5, null, null, null, null, null, null, null)));
+    }
+
+    @Test
+    void restLoadsFromYamlWithLines(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("rest.yml");
+        Files.writeString(f, "model: m\nreward: r\nprompts: p\nmode: rest-em\ngrow_steps: 3\n");
+        RestConfig c = ConfigLoader.load(f, RestConfig.class);
+        assertEquals(RestConfig.Mode.REST_EM, c.mode());
+        assertEquals(3, c.growSteps());
+        Files.writeString(f, "model: m\nreward: r\nprompts: p\nthresholds:\n  - 0.1\n  - 0.05\n");
+        assertEquals(f + ":4: field 'thresholds': not strictly increasing: threshold 2 (0.05) is not above"
+                + " threshold 1 (0.1)", assertThrows(UserError.class, () -> ConfigLoader.load(f, RestConfig.class)).getMessage());
+    }
+}
