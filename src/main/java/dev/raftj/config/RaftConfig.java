@@ -29,6 +29,7 @@ public record RaftConfig(
         @JsonProperty("model") String model,
         @JsonProperty("reward") String reward,
         @JsonProperty("prompts") String prompts,
+        @JsonProperty("eval_prompts") String evalPrompts,
         @JsonProperty("eval_fraction") Double evalFraction,
         @JsonProperty("batch_prompts") Integer batchPrompts,
         @JsonProperty("stages") Integer stages,

@@ -18,7 +18,7 @@ public final class SftStep implements AutoCloseable {
     private final CausalLM model;
     private final List<Tensor> params;
     private final AdamWOptions options;
-    private final AdamW optimizer;
+    private AdamW optimizer;
     private final double clipNorm;
 
     /** Loss before the update and the global L2 norm of the gradients (before clipping). */
@@ -43,6 +43,20 @@ public final class SftStep implements AutoCloseable {
     /** AdamW with the usual betas (0.9, 0.999), eps 1e-8. */
     public SftStep(CausalLM model, double lr, double weightDecay, double clipNorm) {
         this(model, lr, 0.9, 0.999, 1e-8, weightDecay, clipNorm);
+    }
+
+    public CausalLM model() {
+        return model;
+    }
+
+    public AdamW optimizer() {
+        return optimizer;
+    }
+
+    /** Forgets AdamW's moment estimates (RAFT's "reset optimizer each stage" option). */
+    public void resetState() {
+        optimizer.close();
+        optimizer = new AdamW(new TensorVector(params.toArray(new Tensor[0])), options);
     }
 
     public void setLearningRate(double lr) {

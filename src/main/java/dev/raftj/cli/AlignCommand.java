@@ -1,0 +1,125 @@
+package dev.raftj.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.raftj.align.AlignmentSetup;
+import dev.raftj.align.Raft;
+import dev.raftj.align.RunState;
+import dev.raftj.config.ConfigLoader;
+import dev.raftj.config.RaftConfig;
+import dev.raftj.config.UserError;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code raftj align}: run RAFT on a built-in task or a configuration file; resume a run. */
+@Command(name = "align", mixinStandardHelpOptions = true,
+        description = {"Align a policy with a reward by reward-ranked fine-tuning (RAFT).",
+                "With no options: RAFT on the built-in 'arith' task, written to runs/arith."})
+public final class AlignCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--config", description = "A YAML or JSON run configuration (see README for every key).")
+    Path config;
+
+    @Option(names = "--task", description = "Built-in task when no --config is given (default: ${DEFAULT-VALUE}).",
+            defaultValue = "arith")
+    String task;
+
+    @Option(names = "--out", description = "Output folder: metrics.jsonl, summary.json, checkpoint/ (default: the config's 'out').")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue the run in this folder from its last finished stage.")
+    Path resume;
+
+    @Option(names = "--stages", description = "Override the number of stages.")
+    Integer stages;
+
+    @Mixin ModelOptions modelOptions;
+
+    @Override
+    public Integer call() throws IOException {
+        RaftConfig cfg;
+        Path configDir = null;
+        if (resume != null) {
+            cfg = ConfigLoader.load(resume.resolve("config.json"), RaftConfig.class);
+            out = resume;
+        } else if (config != null) {
+            cfg = ConfigLoader.load(config, RaftConfig.class);
+            configDir = config.toAbsolutePath().getParent();
+        } else {
+            cfg = BuiltinTasks.config(task);
+        }
+        cfg = overrides(cfg, configDir);
+        cfg.validate(config != null ? config : Path.of("--task " + task));
+        Path dir = out != null ? out : Path.of(cfg.out());
+        modelOptions.threads = modelOptions.threads > 0 ? modelOptions.threads : cfg.threads();
+        modelOptions.init();
+        PrintWriter o = spec.commandLine().getOut();
+        RunState state;
+        Path policyDir = null;
+        if (resume != null) {
+            state = RunState.resume(dir, cfg.sft());
+            policyDir = RunState.checkpointDir(dir);
+            o.printf("resuming %s after stage %d%n", dir, state.stage());
+        } else {
+            state = RunState.fresh(dir, cfg.sft());
+            writeConfig(dir, cfg);
+        }
+        AlignmentSetup setup = new AlignmentSetup(cfg, policyDir, null);
+        o.printf("RAFT: %d stages × %d prompts × %d samples, %d train / %d eval prompts, reward %s -> %s%n",
+                cfg.stages(), cfg.batchPrompts(), cfg.sampling().k(), setup.train().size(), setup.eval().size(),
+                cfg.reward(), dir);
+        o.flush();
+        RaftConfig run = cfg;
+        Map<String, Object> summary = new Raft(cfg, setup, state, line -> progress(o, run, line)).run();
+        o.printf("done: eval reward %s -> %s in %.1f s; metrics in %s%n", fmt(summary.get("eval_reward_base")),
+                fmt(summary.get("eval_reward_final")), ((Number) summary.get("seconds")).doubleValue(),
+                dir.resolve("metrics.jsonl"));
+        o.flush();
+        return 0;
+    }
+
+    /** Applies CLI overrides and makes every path absolute (the saved config must work from anywhere). */
+    private RaftConfig overrides(RaftConfig c, Path configDir) {
+        return new RaftConfig(abs(configDir, c.model()), c.reward().startsWith("model:")
+                ? "model:" + abs(configDir, c.reward().substring(6)) : c.reward(),
+                abs(configDir, c.prompts()), c.evalPrompts() == null ? null : abs(configDir, c.evalPrompts()),
+                c.evalFraction(), c.batchPrompts(), stages != null ? stages : c.stages(), c.seed(),
+                out != null ? out.toString() : c.out(), c.threads(), c.sampling(), c.ranking(), c.sft(), c.onRewardError());
+    }
+
+    private static String abs(Path dir, String p) {
+        if (p == null || p.isBlank()) return p;
+        Path path = Path.of(p);
+        return (path.isAbsolute() || dir == null ? path : dir.resolve(path)).toAbsolutePath().normalize().toString();
+    }
+
+    private static void writeConfig(Path dir, RaftConfig cfg) throws IOException {
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        Files.writeString(dir.resolve("config.json"), json.writeValueAsString(cfg) + "\n");
+    }
+
+    private static void progress(PrintWriter o, RaftConfig cfg, Map<String, Object> line) {
+        int stage = ((Number) line.get("stage")).intValue();
+        int width = 24, done = cfg.stages() == 0 ? width : stage * width / cfg.stages();
+        o.printf(Locale.ROOT, "[%s%s] stage %d/%d  reward %s  kept %s  eval %s  kl %s  %.1fs%n",
+                "#".repeat(done), ".".repeat(width - done), stage, cfg.stages(), fmt(line.get("reward_mean")),
+                fmt(line.get("reward_kept_mean")), fmt(line.get("eval_reward")), fmt(line.get("kl")),
+                ((Number) line.get("seconds")).doubleValue());
+        o.flush();
+    }
+
+    private static String fmt(Object v) {
+        return v instanceof Number n ? String.format(Locale.ROOT, "%.3f", n.doubleValue()) : "-";
+    }
+}
