@@ -66,11 +66,14 @@ public final class AlignmentSetup {
             }
             return ExactAnswerReward.fromMap(answers);
         }
+        if (spec.startsWith("task:")) {
+            return dev.raftj.tasks.Tasks.get(spec.substring("task:".length())).newReward();
+        }
         if (spec.startsWith("model:")) {
             Path dir = resolve(configDir, spec.substring("model:".length()));
             return new ModelReward(RewardModel.load(dir), Tokenizer.load(dir));
         }
-        throw new UserError("reward '" + spec + "': unknown (use 'exact' or 'model:DIR')");
+        throw new UserError("reward '" + spec + "': unknown (use 'exact', 'task:NAME' or 'model:DIR')");
     }
 
     static Path resolve(Path configDir, String path) {

@@ -1,0 +1,113 @@
+package dev.raftj.tasks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.raftj.config.UserError;
+import dev.raftj.data.Prompt;
+import dev.raftj.data.Shuffle;
+import dev.raftj.data.Tokenizer;
+import dev.raftj.model.CausalLM;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The arith task: registry, shipped data, materialisation, the shipped policy, the pretraining corpus. */
+class ArithTaskTest {
+
+    @Test
+    void registry() {
+        Task t = Tasks.get("arith");
+        assertEquals("arith", t.name());
+        assertSame(t, Tasks.get("arith"));
+        assertFalse(t.description().isBlank());
+        UserError e = assertThrows(UserError.class, () -> Tasks.get("nope"));
+        assertTrue(e.getMessage().contains("nope") && e.getMessage().contains("arith"), e.getMessage());
+    }
+
+    @Test
+    void shippedDataIsTheGeneratedSplit() throws Exception {
+        Task t = Tasks.get("arith");
+        assertEquals(ArithTask.dataFile(false), Files.readString(t.trainFile()));
+        assertEquals(ArithTask.dataFile(true), Files.readString(t.evalFile()));
+        List<Prompt> train = t.trainPrompts(), eval = t.evalPrompts();
+        assertEquals(ArithTask.EVAL_COUNT, eval.size());
+        assertEquals(ArithTask.OPERAND_LIMIT * ArithTask.OPERAND_LIMIT - ArithTask.EVAL_COUNT, train.size());
+        Set<String> seen = new HashSet<>();
+        for (Prompt p : train) assertTrue(seen.add(p.text()));
+        for (Prompt p : eval) assertTrue(seen.add(p.text()), "eval prompt " + p.text() + " is also a training prompt");
+        for (Prompt p : eval) {
+            assertEquals(ArithReward.expectedAnswer(p.text()), p.field("answer"));
+            assertEquals(1.0, t.newReward().score(List.of(p.text()), List.of(p.field("answer")))[0]);
+        }
+    }
+
+    @Test
+    void materialisesOnceIntoACacheFolder(@TempDir Path cache) throws Exception {
+        String old = System.getProperty(TaskResources.CACHE_PROPERTY);
+        System.setProperty(TaskResources.CACHE_PROPERTY, cache.toString());
+        try {
+            ArithTask fresh = new ArithTask();
+            Path train = fresh.trainFile();
+            assertTrue(train.startsWith(cache), train.toString());
+            assertTrue(train.getParent().getFileName().toString().startsWith("arith-"));
+            Path again = new ArithTask().trainFile();
+            assertEquals(train, again);
+            Path policy = fresh.policy();
+            for (String f : List.of("config.json", "model.safetensors", "tokenizer.json")) {
+                assertTrue(Files.isRegularFile(policy.resolve(f)), f);
+            }
+            try (var entries = Files.list(cache)) {
+                assertEquals(1, entries.count(), "one folder, no temp folder left");
+            }
+            // A damaged cache folder is rebuilt.
+            Files.delete(policy.resolve("tokenizer.json"));
+            assertTrue(Files.isRegularFile(new ArithTask().policy().resolve("tokenizer.json")));
+        } finally {
+            if (old == null) System.clearProperty(TaskResources.CACHE_PROPERTY);
+            else System.setProperty(TaskResources.CACHE_PROPERTY, old);
+        }
+    }
+
+    /** The shipped base policy loads, answers with a number and EOS, and is imperfect on held-out prompts. */
+    @Test
+    void shippedPolicyLoadsAndIsDeliberatelyImperfect() {
+        Task t = Tasks.get("arith");
+        CausalLM lm = CausalLM.load(t.policy());
+        Tokenizer tok = Tokenizer.load(t.policy());
+        TaskEval.Accuracy greedy = TaskEval.greedy(lm, tok, t.evalPrompts(), t.newReward(), t.maxNewTokens());
+        assertEquals(1.0, greedy.endedByEos(), "every greedy answer ends with EOS");
+        assertTrue(greedy.accuracy() >= 0.2 && greedy.accuracy() <= 0.5, "held-out greedy accuracy " + greedy);
+    }
+
+    @Test
+    void slipsAndPretrainingAnswers() {
+        assertEquals(37, ArithTask.slipAnswer(19, 28), "forgotten carry");
+        assertEquals(57, ArithTask.slipAnswer(12, 35), "spurious carry when the units sum to 7");
+        assertEquals(-1, ArithTask.slipAnswer(12, 34));
+        Shuffle.SplitMix64 r = new Shuffle.SplitMix64(5);
+        int n = 20000, correct = 0, slip = 0;
+        for (int i = 0; i < n; i++) {
+            int a = ArithTask.pretrainingAnswer(19, 28, r);
+            assertTrue(a >= 0 && Math.abs(a - 47) <= ArithTask.MAX_ERROR, "answer " + a);
+            if (a == 47) correct++;
+            if (a == 37) slip++;
+        }
+        assertEquals(ArithTask.P_CORRECT_ON_SLIP, (double) correct / n, 0.02);
+        assertEquals(ArithTask.P_SLIP, (double) slip / n, 0.02);
+        correct = 0;
+        for (int i = 0; i < n; i++) {
+            int a = ArithTask.pretrainingAnswer(1, 2, r);
+            assertTrue(a >= 0, "never negative");
+            if (a == 3) correct++;
+        }
+        assertEquals(ArithTask.P_CORRECT, (double) correct / n, 0.02);
+    }
+}
