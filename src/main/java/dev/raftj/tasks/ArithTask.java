@@ -95,9 +95,12 @@ public final class ArithTask implements Task {
         List<int[]> pairs = new ArrayList<>(train.size());
         for (Prompt p : train) pairs.add(operands(p.text()));
         return Optional.of(new PretrainRecipe(
+                // vocabulary 258 (2 special tokens + 256 bytes), d=64, 2 layers, 4 heads, context 32;
+                // <|endoftext|>=0 is BOS and EOS, <|pad|>=1
                 new Initializer.Gpt2Spec(258, 64, 2, 4, 32, 0, 0, 1),
                 List.of("<|endoftext|>", "<|pad|>"),
-                0, 3000, 64, 3e-3, 100, 0.1, 0.01, 1.0, 500,
+                /* seed */ 0, /* steps */ 3000, /* batch */ 64, /* lr */ 3e-3, /* warmup */ 100,
+                /* min lr fraction */ 0.1, /* weight decay */ 0.01, /* clip */ 1.0, /* eval every */ 500,
                 random -> example(pairs.get(random.nextInt(pairs.size())), random)));
     }
 

@@ -33,7 +33,9 @@ public final class SftStep implements AutoCloseable {
         model.trainable(true);
         this.params = model.parameters();
         this.options = new AdamWOptions(lr);
-        options.betas().put(0, beta1).put(1, beta2);
+        // betas() points at a std::tuple<double, double>; libstdc++ lays its elements out in
+        // reverse, so beta2 goes first in memory (a two-step test pins this down).
+        options.betas().put(0, beta2).put(1, beta1);
         options.eps().put(eps);
         options.weight_decay().put(weightDecay);
         this.optimizer = new AdamW(new TensorVector(params.toArray(new Tensor[0])), options);
