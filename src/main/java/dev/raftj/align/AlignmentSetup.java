@@ -102,6 +102,17 @@ public final class AlignmentSetup {
         return out;
     }
 
+    public List<String> stops() {
+        return config.sampling().stop();
+    }
+
+    /** Copies the initial policy's weights back into the policy (ReST-EM starts each iteration there). */
+    public void resetPolicyToBase() {
+        try (org.bytedeco.pytorch.NoGradGuard guard = new org.bytedeco.pytorch.NoGradGuard()) {
+            policy.weights().forEach((name, w) -> w.copy_(reference.weights().get(name)));
+        }
+    }
+
     public SamplingParams samplingParams(long seed) {
         SamplingConfig s = config.sampling();
         return new SamplingParams(s.temperature(), s.topK(), s.topP(), s.minP(), s.maxNewTokens(), s.minNewTokens(),

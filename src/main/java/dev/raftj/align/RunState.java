@@ -84,12 +84,12 @@ public final class RunState {
         return cursor;
     }
 
-    Map<String, Object> lastLine() {
-        return log.lines().get(log.lines().size() - 1);
-    }
-
-    void log(Map<String, Object> line) {
+    /** Stage 0: the base policy's evaluation, logged once per run (not again on resume). */
+    void evaluateBaseOnce(AlignmentSetup setup, java.util.function.Consumer<Map<String, Object>> onStage) {
+        if (stage > 0 || !log.lines().isEmpty()) return;
+        Map<String, Object> line = setup.evaluate(0, null, new Timer());
         log.append(line);
+        onStage.accept(line);
     }
 
     /** The SFT step for this run, its AdamW state restored when resuming. */
@@ -135,7 +135,7 @@ public final class RunState {
     }
 
     /** summary.json: first vs last evaluation, totals, and the last stage's figures. */
-    Map<String, Object> summary(AlignmentSetup setup) {
+    Map<String, Object> summary() {
         List<Map<String, Object>> lines = log.lines();
         Map<String, Object> first = lines.get(0), last = lines.get(lines.size() - 1);
         Map<String, Object> s = new LinkedHashMap<>();

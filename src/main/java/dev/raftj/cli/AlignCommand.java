@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.raftj.align.AlignmentSetup;
 import dev.raftj.align.Raft;
+import dev.raftj.align.Rest;
 import dev.raftj.align.RunState;
 import dev.raftj.config.ConfigLoader;
 import dev.raftj.config.RaftConfig;
@@ -24,7 +25,8 @@ import picocli.CommandLine.Spec;
 /** {@code raftj align}: run RAFT on a built-in task or a configuration file; resume a run. */
 @Command(name = "align", mixinStandardHelpOptions = true,
         description = {"Align a policy with a reward by reward-ranked fine-tuning (RAFT).",
-                "With no options: RAFT on the built-in 'arith' task, written to runs/arith."})
+                "With no options: RAFT on the built-in 'arith' task, written to runs/arith.",
+                "--algorithm rest|rest-em runs ReST / ReST-EM on the same setting."})
 public final class AlignCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -41,8 +43,11 @@ public final class AlignCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run in this folder from its last finished stage.")
     Path resume;
 
-    @Option(names = "--stages", description = "Override the number of stages.")
+    @Option(names = "--stages", description = "Override the number of RAFT stages.")
     Integer stages;
+
+    @Option(names = "--algorithm", description = "Override the algorithm: raft, rest or rest-em.")
+    String algorithm;
 
     @Mixin ModelOptions modelOptions;
 
@@ -76,12 +81,15 @@ public final class AlignCommand implements Callable<Integer> {
             writeConfig(dir, cfg);
         }
         AlignmentSetup setup = new AlignmentSetup(cfg, policyDir, null);
-        o.printf("RAFT: %d stages × %d prompts × %d samples, %d train / %d eval prompts, reward %s -> %s%n",
-                cfg.stages(), cfg.batchPrompts(), cfg.sampling().k(), setup.train().size(), setup.eval().size(),
+        o.printf("%s: %d stages × %d prompts × %d samples, %d train / %d eval prompts, reward %s -> %s%n",
+                cfg.algorithm().toString().replace('_', '-'), stages(cfg), cfg.batchPrompts(), cfg.sampling().k(), setup.train().size(), setup.eval().size(),
                 cfg.reward(), dir);
         o.flush();
         RaftConfig run = cfg;
-        Map<String, Object> summary = new Raft(cfg, setup, state, line -> progress(o, run, line)).run();
+        java.util.function.Consumer<Map<String, Object>> onStage = line -> progress(o, run, line);
+        Map<String, Object> summary = cfg.algorithm() == RaftConfig.Algorithm.RAFT
+                ? new Raft(cfg, setup, state, onStage).run()
+                : new Rest(cfg, setup, state, dir, onStage).run();
         o.printf("done: eval reward %s -> %s in %.1f s; metrics in %s%n", fmt(summary.get("eval_reward_base")),
                 fmt(summary.get("eval_reward_final")), ((Number) summary.get("seconds")).doubleValue(),
                 dir.resolve("metrics.jsonl"));
@@ -91,11 +99,18 @@ public final class AlignCommand implements Callable<Integer> {
 
     /** Applies CLI overrides and makes every path absolute (the saved config must work from anywhere). */
     private RaftConfig overrides(RaftConfig c, Path configDir) {
-        return new RaftConfig(abs(configDir, c.model()), c.reward().startsWith("model:")
+        RaftConfig.Algorithm algo = algorithm == null ? c.algorithm() : switch (algorithm) {
+            case "raft" -> RaftConfig.Algorithm.RAFT;
+            case "rest" -> RaftConfig.Algorithm.REST;
+            case "rest-em", "rest_em" -> RaftConfig.Algorithm.REST_EM;
+            default -> throw new UserError("--algorithm: unknown '" + algorithm + "' (raft, rest, rest-em)");
+        };
+        return new RaftConfig(algo, abs(configDir, c.model()), c.reward().startsWith("model:")
                 ? "model:" + abs(configDir, c.reward().substring(6)) : c.reward(),
                 abs(configDir, c.prompts()), c.evalPrompts() == null ? null : abs(configDir, c.evalPrompts()),
                 c.evalFraction(), c.batchPrompts(), stages != null ? stages : c.stages(), c.seed(),
-                out != null ? out.toString() : c.out(), c.threads(), c.sampling(), c.ranking(), c.sft(), c.onRewardError());
+                out != null ? out.toString() : c.out(), c.threads(), c.sampling(), c.ranking(), c.sft(), c.rest(),
+                c.onRewardError());
     }
 
     private static String abs(Path dir, String p) {
@@ -109,11 +124,20 @@ public final class AlignCommand implements Callable<Integer> {
         Files.writeString(dir.resolve("config.json"), json.writeValueAsString(cfg) + "\n");
     }
 
+    /** Stages of the run: RAFT's stages, or ReST's Grow steps × Improve steps. */
+    static int stages(RaftConfig cfg) {
+        return switch (cfg.algorithm()) {
+            case RAFT -> cfg.stages();
+            case REST -> cfg.rest().growSteps() * cfg.rest().thresholds().size();
+            case REST_EM -> cfg.rest().growSteps();
+        };
+    }
+
     private static void progress(PrintWriter o, RaftConfig cfg, Map<String, Object> line) {
-        int stage = ((Number) line.get("stage")).intValue();
-        int width = 24, done = cfg.stages() == 0 ? width : stage * width / cfg.stages();
+        int stage = ((Number) line.get("stage")).intValue(), total = stages(cfg);
+        int width = 24, done = total == 0 ? width : Math.min(width, stage * width / total);
         o.printf(Locale.ROOT, "[%s%s] stage %d/%d  reward %s  kept %s  eval %s  kl %s  %.1fs%n",
-                "#".repeat(done), ".".repeat(width - done), stage, cfg.stages(), fmt(line.get("reward_mean")),
+                "#".repeat(done), ".".repeat(width - done), stage, total, fmt(line.get("reward_mean")),
                 fmt(line.get("reward_kept_mean")), fmt(line.get("eval_reward")), fmt(line.get("kl")),
                 ((Number) line.get("seconds")).doubleValue());
         o.flush();

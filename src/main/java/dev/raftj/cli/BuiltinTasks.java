@@ -2,6 +2,7 @@ package dev.raftj.cli;
 
 import dev.raftj.config.RaftConfig;
 import dev.raftj.config.RankingConfig;
+import dev.raftj.config.RestConfig;
 import dev.raftj.config.SamplingConfig;
 import dev.raftj.config.SftConfig;
 import dev.raftj.reward.OnError;
@@ -21,7 +22,8 @@ final class BuiltinTasks {
         SamplingConfig sampling = new SamplingConfig(8, 1.0, 0, 1.0, 0.0, task.maxNewTokens(), 0, List.of());
         RankingConfig ranking = new RankingConfig(RankingConfig.Mode.LOCAL, 1, null, 0.0);
         SftConfig sft = new SftConfig(2, 5e-4, 16, 1.0, 0.0, SftConfig.LrSchedule.CONSTANT, 0, false);
-        return new RaftConfig(task.policy().toString(), "task:" + name, task.trainFile().toString(),
-                task.evalFile().toString(), 0.0, 64, 15, 0L, "runs/" + name, 0, sampling, ranking, sft, OnError.FAIL);
+        return new RaftConfig(RaftConfig.Algorithm.RAFT, task.policy().toString(), "task:" + name, task.trainFile().toString(),
+                task.evalFile().toString(), 0.0, 64, 15, 0L, "runs/" + name, 0, sampling, ranking, sft,
+                new RestConfig(3, null, 1.0), OnError.FAIL);
     }
 }

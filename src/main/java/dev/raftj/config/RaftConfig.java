@@ -5,13 +5,15 @@ import dev.raftj.reward.OnError;
 import java.nio.file.Path;
 
 /**
- * A RAFT run (Dong et al. 2023): N stages of sample K per prompt → score → rank → fine-tune.
- * Loaded from YAML or JSON by {@link ConfigLoader}; a field left out (or null) takes its default.
+ * An alignment run. RAFT (Dong et al. 2023): N stages of sample K per prompt → score → rank →
+ * fine-tune; ReST and ReST-EM use the same fields plus the {@code rest} section. Loaded from YAML or JSON by {@link ConfigLoader}; a field left out (or null) takes its default.
  * Paths are as written; the caller resolves relative ones (the CLI against the config file's folder).
  *
+ * @param algorithm     raft, rest or rest-em; default raft
  * @param model         path of the initial policy (a Hugging Face style folder); required
- * @param reward        reward specification, interpreted by the CLI (e.g. "exact_answer",
+ * @param reward        reward specification, interpreted by the CLI ("exact", "task:NAME",
  *                      "model:PATH"); required
+ * @param evalPrompts   path of a held-out prompt file; when set, eval_fraction is not used
  * @param prompts       path of the prompt JSONL file; required
  * @param evalFraction  share of prompts held out for evaluation, in [0, 1); default 0.0
  * @param batchPrompts  prompts per stage, the paper's b; default 2048 (paper)
@@ -22,10 +24,12 @@ import java.nio.file.Path;
  * @param sampling      generation settings, {@link SamplingConfig}
  * @param ranking       which samples are kept, {@link RankingConfig}
  * @param sft           the fine-tuning of each stage, {@link SftConfig}
+ * @param rest          ReST's Grow/Improve settings, {@link RestConfig}
  * @param onRewardError {@code fail} stops at a reward that throws or returns NaN/±∞;
  *                      {@code drop} skips such samples and counts them; default fail
  */
 public record RaftConfig(
+        @JsonProperty("algorithm") Algorithm algorithm,
         @JsonProperty("model") String model,
         @JsonProperty("reward") String reward,
         @JsonProperty("prompts") String prompts,
@@ -39,9 +43,19 @@ public record RaftConfig(
         @JsonProperty("sampling") SamplingConfig sampling,
         @JsonProperty("ranking") RankingConfig ranking,
         @JsonProperty("sft") SftConfig sft,
+        @JsonProperty("rest") RestConfig rest,
         @JsonProperty("on_reward_error") OnError onRewardError) implements Validated {
 
+    /** The loop a run uses; all share this configuration. */
+    public enum Algorithm {
+        @JsonProperty("raft") RAFT,
+        @JsonProperty("rest") REST,
+        @JsonProperty("rest-em") @com.fasterxml.jackson.annotation.JsonAlias("rest_em") REST_EM
+    }
+
     public RaftConfig {
+        algorithm = algorithm != null ? algorithm : Algorithm.RAFT;
+        rest = rest != null ? rest : RestConfig.defaults();
         evalFraction = evalFraction != null ? evalFraction : 0.0;
         batchPrompts = batchPrompts != null ? batchPrompts : 2048;
         stages = stages != null ? stages : 10;
@@ -67,6 +81,7 @@ public record RaftConfig(
         sampling.validate(file, "sampling");
         ranking.validate(file, "ranking");
         sft.validate(file, "sft");
+        if (algorithm != Algorithm.RAFT) rest.validate(file, "rest", algorithm == Algorithm.REST);
         if (ranking.mode() == RankingConfig.Mode.LOCAL) {
             Validate.check(ranking.m() <= sampling.k(), file, "ranking.m",
                     "must be <= sampling.k (" + sampling.k() + "), got " + ranking.m());

@@ -50,7 +50,7 @@ class ConfigRecordsTest {
     }
 
     private static RaftConfig raft(SamplingConfig s, RankingConfig r) {
-        return new RaftConfig("m", "r", "p", null, null, null, null, null, null, null, s, r, null, null);
+        return new RaftConfig(null, "m", "r", "p", null, null, null, null, null, null, null, s, r, null, null, null);
     }
 
     @Test
@@ -70,12 +70,12 @@ class ConfigRecordsTest {
         // m > K only matters in local mode
         raft(null, new RankingConfig(RankingConfig.Mode.GLOBAL, 9, null, null)).validate(FILE);
         assertEquals("run.yaml: field 'prompts': required, not set",
-                problem(new RaftConfig("m", "r", " ", null, null, null, null, null, null, null, null, null, null, null)));
+                problem(new RaftConfig(null, "m", "r", " ", null, null, null, null, null, null, null, null, null, null, null, null)));
         assertEquals("run.yaml: field 'eval_fraction': must be in [0, 1), got 1.0",
-                problem(new RaftConfig("m", "r", "p", null, 1.0, null, null, null, null, null, null, null, null, null)));
-        assertEquals("run.yaml: field 'sft.lr': must be > 0, got 0.0", problem(new RaftConfig("m", "r", "p",
+                problem(new RaftConfig(null, "m", "r", "p", null, 1.0, null, null, null, null, null, null, null, null, null, null)));
+        assertEquals("run.yaml: field 'sft.lr': must be > 0, got 0.0", problem(new RaftConfig(null, "m", "r", "p",
                 null, null, null, null, null, null, null, null, null,
-                new SftConfig(null, 0.0, null, null, null, null, null, null), null)));
+                new SftConfig(null, 0.0, null, null, null, null, null, null), null, null)));
     }
 
     @Test
@@ -84,37 +84,37 @@ class ConfigRecordsTest {
                 problem(new SftConfig(0, null, null, null, null, null, null, null)));
     }
 
-    private static RestConfig rest(List<Double> thresholds, RestConfig.Mode mode) {
-        return new RestConfig("m", "r", "p", null, null, thresholds, null, mode, null, null, null, null, null, null);
-    }
-
     @Test
-    void restDefaultsAndThresholdValidation() {
-        RestConfig c = rest(null, null);
+    void restSectionDefaultsAndThresholdValidation() {
+        RestConfig c = RestConfig.defaults();
         assertEquals(List.of(0.0, 0.7, 0.8, 0.9, 0.95), c.thresholds());
-        assertEquals(RestConfig.Mode.REST, c.mode());
-        assertEquals(8, c.growSamples());
+        assertEquals(1, c.growSteps());
         assertEquals(1.0, c.improveLrDecay());
         assertEquals(5, c.schedule().size());
-        c.validate(FILE);
-        assertEquals("run.yaml: field 'thresholds': needs at least one threshold", problem(rest(List.of(), null)));
-        assertEquals("run.yaml: field 'thresholds': not strictly increasing: threshold 2 (0.5) is not above"
-                + " threshold 1 (0.5)", problem(rest(List.of(0.5, 0.5), null)));
+        c.validate(FILE, "rest", true);
+        assertEquals("run.yaml: field 'rest.thresholds': needs at least one threshold",
+                problemOf(() -> new RestConfig(null, List.of(), null).validate(FILE, "rest", true)));
+        assertEquals("run.yaml: field 'rest.thresholds': not strictly increasing: threshold 2 (0.5) is not above"
+                + " threshold 1 (0.5)", problemOf(() -> new RestConfig(null, List.of(0.5, 0.5), null).validate(FILE, "rest", true)));
         // ReST-EM ignores thresholds
-        rest(List.of(), RestConfig.Mode.REST_EM).validate(FILE);
-        assertEquals("run.yaml: field 'improve_lr_decay': must be in (0, 1], got 1.5", problem(
-                new RestConfig("m", "r", "p", null, null, null, 1.5, null, null, null, null, null, null, null)));
+        new RestConfig(null, List.of(), null).validate(FILE, "rest", false);
+        assertEquals("run.yaml: field 'rest.improve_lr_decay': must be in (0, 1], got 1.5",
+                problemOf(() -> new RestConfig(null, null, 1.5).validate(FILE, "rest", true)));
     }
 
     @Test
     void restLoadsFromYamlWithLines(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("rest.yml");
-        Files.writeString(f, "model: m\nreward: r\nprompts: p\nmode: rest-em\ngrow_steps: 3\n");
-        RestConfig c = ConfigLoader.load(f, RestConfig.class);
-        assertEquals(RestConfig.Mode.REST_EM, c.mode());
-        assertEquals(3, c.growSteps());
-        Files.writeString(f, "model: m\nreward: r\nprompts: p\nthresholds:\n  - 0.1\n  - 0.05\n");
-        assertEquals(f + ":4: field 'thresholds': not strictly increasing: threshold 2 (0.05) is not above"
-                + " threshold 1 (0.1)", assertThrows(UserError.class, () -> ConfigLoader.load(f, RestConfig.class)).getMessage());
+        Files.writeString(f, "algorithm: rest-em\nmodel: m\nreward: r\nprompts: p\nrest: {grow_steps: 3}\n");
+        RaftConfig c = ConfigLoader.load(f, RaftConfig.class);
+        assertEquals(RaftConfig.Algorithm.REST_EM, c.algorithm());
+        assertEquals(3, c.rest().growSteps());
+        Files.writeString(f, "algorithm: rest\nmodel: m\nreward: r\nprompts: p\nrest:\n  thresholds:\n    - 0.1\n    - 0.05\n");
+        assertEquals(f + ":6: field 'rest.thresholds': not strictly increasing: threshold 2 (0.05) is not above"
+                + " threshold 1 (0.1)", assertThrows(UserError.class, () -> ConfigLoader.load(f, RaftConfig.class)).getMessage());
+    }
+
+    private static String problemOf(Runnable r) {
+        return assertThrows(UserError.class, r::run).getMessage();
     }
 }

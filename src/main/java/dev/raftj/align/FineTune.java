@@ -1,0 +1,41 @@
+package dev.raftj.align;
+
+import dev.raftj.config.SftConfig;
+import dev.raftj.data.Shuffle;
+import dev.raftj.train.LearningRate;
+import dev.raftj.train.SftStep;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
+
+/** E epochs of masked SFT over a kept set of (prompt, response) tokens, shuffled per epoch. */
+final class FineTune {
+    private FineTune() {}
+
+    /** Returns each optimizer step's loss; {@code seed} makes the shuffling reproducible. */
+    static double[] run(SftStep trainer, SftConfig sft, double baseLr, List<int[]> prompts, List<int[]> responses,
+                        long seed, int padId) {
+        int n = prompts.size();
+        if (n == 0) return new double[0];
+        int perEpoch = (n + sft.batchSize() - 1) / sft.batchSize();
+        int total = perEpoch * sft.epochs();
+        double[] losses = new double[total];
+        int step = 0;
+        for (int epoch = 0; epoch < sft.epochs(); epoch++) {
+            int[] order = Shuffle.permutation(n, Shuffle.deriveSeed(seed, epoch));
+            for (int start = 0; start < n; start += sft.batchSize()) {
+                List<int[]> p = new ArrayList<>(), r = new ArrayList<>();
+                for (int j = start; j < Math.min(n, start + sft.batchSize()); j++) {
+                    p.add(prompts.get(order[j]));
+                    r.add(responses.get(order[j]));
+                }
+                trainer.setLearningRate(LearningRate.at(sft.lrSchedule(), baseLr, step, total, sft.warmupSteps()));
+                try (PointerScope scope = new PointerScope()) {
+                    TokenBatch b = TokenBatch.of(p, r, padId, trainer.model().device());
+                    losses[step++] = trainer.step(b.ids(), b.mask(), b.labels()).loss();
+                }
+            }
+        }
+        return losses;
+    }
+}
