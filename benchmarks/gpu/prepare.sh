@@ -25,7 +25,7 @@ if [[ "${RAFTJ_NO_BUILD:-0}" != 1 ]]; then
 fi
 jni=target/classes/dev/raftj/kernels/linux-x86_64
 if [[ ! -f "$jni/libjniNativeKernels.so" ]]; then
-  echo "prepare.sh: $jni/libjniNativeKernels.so is missing: is nvcc installed and the pom snippet (cmake/pom-snippet.xml) in pom.xml?" >&2
+  echo "prepare.sh: $jni/libjniNativeKernels.so is missing: is nvcc installed (the pom runs cmake/build-native.sh)?" >&2
   exit 1
 fi
 
