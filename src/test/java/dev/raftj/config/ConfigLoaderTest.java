@@ -68,7 +68,7 @@ class ConfigLoaderTest {
         String middle = error("run.yaml", REQUIRED + "sampling:\n  top: 3\n  k: 4\nstages: 2\n");
         assertTrue(middle.startsWith(dir.resolve("run.yaml") + ":5: unknown key 'top' in 'sampling'"), middle);
         String top = error("run.yaml", REQUIRED + "foo: 1\n");
-        assertTrue(top.startsWith(dir.resolve("run.yaml") + ":4: unknown key 'foo' (known: batch_prompts, "), top);
+        assertTrue(top.startsWith(dir.resolve("run.yaml") + ":4: unknown key 'foo' (known: algorithm, batch_prompts, "), top);
     }
 
     @Test
