@@ -109,6 +109,7 @@ public final class RunState {
         cursor = next;
         saveCheckpoint(step);
         log.append(line);
+        dev.raftj.report.RunPlot.write(dir.resolve("metrics.png"), log.lines(), "raftj: " + dir.getFileName());
         if (sft.resetOptimizer()) step.resetState();
     }
 

@@ -61,6 +61,8 @@ class RaftRunTest {
         assertTrue(((Number) s1.get("reward_kept_mean")).doubleValue() >= ((Number) s1.get("reward_mean")).doubleValue(),
                 "the kept set is at least as good as the mean");
         assertTrue(Files.exists(out.resolve("summary.json")));
+        byte[] png = Files.readAllBytes(out.resolve("metrics.png"));
+        assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "a PNG plot beside the log");
         assertNotNull(CausalLM.load(RunState.checkpointDir(out)), "the checkpoint is an HF-format folder");
     }
 

@@ -1,0 +1,53 @@
+package dev.raftj.report;
+
+import dev.raftj.config.UserError;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** DIR/metrics.png: held-out reward, sampled reward and kept reward (left) and KL (right) per stage. */
+public final class RunPlot {
+    private RunPlot() {}
+
+    public static void write(Path png, List<Map<String, Object>> lines, String title) {
+        System.setProperty("java.awt.headless", "true");
+        XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle("stage")
+                .yAxisTitle("reward").build();
+        chart.getStyler().setYAxisGroupPosition(1, org.knowm.xchart.style.Styler.YAxisPosition.Right);
+        chart.setYAxisGroupTitle(1, "KL to the initial policy");
+        series(chart, lines, "eval_reward", "held-out reward (greedy)", 0);
+        series(chart, lines, "reward_mean", "sample reward (mean)", 0);
+        series(chart, lines, "reward_kept_mean", "kept reward (mean)", 0);
+        series(chart, lines, "kl", "KL", 1);
+        try {
+            Path tmp = png.resolveSibling(png.getFileName() + ".tmp.png");
+            BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
+            Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UserError(png + ": cannot write plot: " + e.getMessage(), e);
+        }
+    }
+
+    private static void series(XYChart chart, List<Map<String, Object>> lines, String key, String name, int axis) {
+        List<Double> x = new ArrayList<>(), y = new ArrayList<>();
+        for (Map<String, Object> l : lines) {
+            if (l.get(key) instanceof Number v && Double.isFinite(v.doubleValue())) {
+                x.add(((Number) l.get("stage")).doubleValue());
+                y.add(v.doubleValue());
+            }
+        }
+        if (x.isEmpty()) return;
+        XYSeries s = chart.addSeries(name, x, y);
+        s.setYAxisGroup(axis);
+        s.setMarker(SeriesMarkers.CIRCLE);
+    }
+}
