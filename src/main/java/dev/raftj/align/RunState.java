@@ -52,6 +52,7 @@ public final class RunState {
 
     /** Reads DIR/checkpoint/trainer.json; the policy itself loads from {@link #checkpointDir}. */
     public static RunState resume(Path dir, SftConfig sft) {
+        recoverInterruptedSave(dir);
         Path trainer = checkpointDir(dir).resolve("trainer.json");
         if (!Files.exists(trainer)) throw new UserError(dir + ": nothing to resume (no checkpoint/trainer.json)");
         try {
@@ -69,6 +70,25 @@ public final class RunState {
             return s;
         } catch (IOException | RuntimeException e) {
             throw new UserError(trainer + ": unreadable trainer state: " + e.getMessage());
+        }
+    }
+
+    /**
+     * A kill between the two renames of {@link #saveCheckpoint} leaves checkpoint.old (the
+     * previous stage) and a complete checkpoint.next (trainer.json is written last) but no
+     * checkpoint/: the newer one is taken. A half-written checkpoint.next is discarded.
+     */
+    private static void recoverInterruptedSave(Path dir) {
+        Path target = checkpointDir(dir), next = dir.resolve("checkpoint.next"), old = dir.resolve("checkpoint.old");
+        try {
+            if (!Files.exists(target)) {
+                if (Files.exists(next.resolve("trainer.json"))) Files.move(next, target);
+                else if (Files.exists(old)) Files.move(old, target);
+            }
+            dev.raftj.model.Checkpoint.deleteTree(next);
+            dev.raftj.model.Checkpoint.deleteTree(old);
+        } catch (IOException e) {
+            throw new UserError(dir + ": cannot recover the checkpoint: " + e.getMessage(), e);
         }
     }
 
@@ -107,14 +127,21 @@ public final class RunState {
     void advance(Batches.Cursor next, Map<String, Object> line, SftStep step) {
         stage++;
         cursor = next;
-        saveCheckpoint(step);
+        // The line goes first: a kill before the checkpoint lands redoes this stage on resume
+        // (lines past the checkpoint's stage are dropped); the reverse order would lose the line.
         log.append(line);
+        saveCheckpoint(step);
         dev.raftj.report.RunPlot.write(dir.resolve("metrics.png"), log.lines(), "raftj: " + dir.getFileName());
         if (sft.resetOptimizer()) step.resetState();
     }
 
     private void saveCheckpoint(SftStep step) {
         Path tmp = dir.resolve("checkpoint.next");
+        try {
+            dev.raftj.model.Checkpoint.deleteTree(tmp);
+        } catch (IOException e) {
+            throw new UserError(tmp + ": cannot clear: " + e.getMessage(), e);
+        }
         step.model().save(tmp);
         try {
             OutputArchive out = new OutputArchive();

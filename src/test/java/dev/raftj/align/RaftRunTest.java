@@ -88,4 +88,32 @@ class RaftRunTest {
             }
         }
     }
+
+    /** A separate JVM runs the same alignment and is killed (SIGKILL) during a stage after stage 1. */
+    @Test
+    void killedMidStageThenResumedEqualsAnUninterruptedRun(@TempDir Path tmp) throws Exception {
+        Path cfg = config(tmp, 6);
+        Path whole = tmp.resolve("whole"), killed = tmp.resolve("killed");
+        assertEquals(0, raftj("align", "--config", cfg.toString(), "--out", whole.toString()));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.raftj.cli.Main",
+                "align", "--config", cfg.toString(), "--out", killed.toString()).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("killed.log").toFile());
+        Process p = pb.start();
+        Path trainer = RunState.checkpointDir(killed).resolve("trainer.json");
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (p.isAlive() && !Files.exists(trainer) && System.nanoTime() < deadline) Thread.sleep(5);
+        p.destroyForcibly().waitFor();
+        int finished = MetricsLog.read(killed.resolve("metrics.jsonl")).size() - 1;
+        org.junit.jupiter.api.Assumptions.assumeTrue(finished < 6, "the child finished before it could be killed");
+        assertEquals(0, raftj("align", "--resume", killed.toString()));
+        List<Map<String, Object>> a = MetricsLog.read(whole.resolve("metrics.jsonl"));
+        List<Map<String, Object>> b = MetricsLog.read(killed.resolve("metrics.jsonl"));
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            for (String key : List.of("stage", "reward_mean", "reward_kept_mean", "eval_reward", "kl", "train_loss")) {
+                assertEquals(a.get(i).get(key), b.get(i).get(key), key + " at stage " + i);
+            }
+        }
+    }
 }
