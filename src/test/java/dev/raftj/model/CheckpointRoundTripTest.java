@@ -3,6 +3,7 @@ package dev.raftj.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.raftj.Reference;
@@ -85,5 +86,38 @@ class CheckpointRoundTripTest {
             assertArrayEquals(Torch.shape(want.get(k)), Torch.shape(got.get(k)), k);
             assertArrayEquals(Torch.bytes(want.get(k)), Torch.bytes(got.get(k)), k);
         }
+    }
+
+    /**
+     * bfloat16 compute (--dtype bfloat16) against float32 over the real positions: relative RMS
+     * error under 3% and the same top-1 token at least 95% of the time (bf16 has 8 mantissa bits).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt2-tiny", "llama-tiny"})
+    void bfloat16ComputeStaysCloseToFloat32(String name) {
+        Map<String, Tensor> g = Reference.golden(name);
+        CausalLM bf16 = CausalLM.load(Reference.model(name), new org.bytedeco.pytorch.Device("cpu"), ScalarType.BFloat16);
+        assertEquals(ScalarType.BFloat16, bf16.dtype());
+        float[] want = Torch.toFloats(CausalLM.load(Reference.model(name)).logits(g.get("input_ids"), g.get("attention_mask")));
+        float[] got = Torch.toFloats(bf16.logits(g.get("input_ids"), g.get("attention_mask")));
+        long[] mask = Torch.toLongs(g.get("attention_mask"));
+        int v = bf16.config().vocabSize, rows = 0, agree = 0;
+        double err = 0, ref = 0;
+        for (int pos = 0; pos < mask.length; pos++) {
+            if (mask[pos] == 0) continue;
+            int best = 0, bestGot = 0;
+            for (int j = 0; j < v; j++) {
+                int i = pos * v + j;
+                err += (got[i] - want[i]) * (got[i] - want[i]);
+                ref += want[i] * want[i];
+                if (want[i] > want[pos * v + best]) best = j;
+                if (got[i] > got[pos * v + bestGot]) bestGot = j;
+            }
+            rows++;
+            if (best == bestGot) agree++;
+        }
+        double relRms = Math.sqrt(err / ref);
+        assertTrue(relRms < 0.03, name + " relative RMS error " + relRms);
+        assertTrue(agree >= 0.95 * rows, name + " top-1 agreement " + agree + "/" + rows);
     }
 }
