@@ -32,7 +32,7 @@ public final class AlignmentSetup {
     private final Tokenizer tokenizer;
     private final Reward reward;
     private final List<Prompt> train, eval;
-    private final Map<String, Object> base = new HashMap<>();
+    private List<int[]> evalIds; // tokenized once, on first evaluation
 
     public AlignmentSetup(RaftConfig config, Path policyDir, Path configDir) {
         this.config = config;
@@ -167,7 +167,8 @@ public final class AlignmentSetup {
             line.put("eval_reward", null);
             return;
         }
-        List<int[]> ids = encode(eval);
+        if (evalIds == null) evalIds = encode(eval);
+        List<int[]> ids = evalIds;
         List<String> texts = new ArrayList<>();
         for (Prompt p : eval) texts.add(p.text());
         Generator g = new Generator(policy);
