@@ -4,6 +4,9 @@ import dev.raftj.config.UserError;
 import dev.raftj.model.Torch;
 import dev.raftj.tasks.PretrainRecipe;
 import dev.raftj.tasks.Pretrainer;
+import dev.raftj.tasks.RewardModelRecipe;
+import dev.raftj.tasks.RewardModelTask;
+import dev.raftj.tasks.RewardModelTrainer;
 import dev.raftj.tasks.Task;
 import dev.raftj.tasks.Tasks;
 import java.io.PrintWriter;
@@ -19,6 +22,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "pretrain", mixinStandardHelpOptions = true,
         description = {"Build a built-in task's base policy from scratch: random init, then supervised "
                 + "training on a corpus generated from the seed.",
+                "Tasks whose reward is a model (sentiment) build that reward model first, then the policy.",
                 "With one thread (the default) the same seed gives bit-identical weights on the same machine."})
 public final class PretrainCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -40,6 +44,20 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--eval-every", description = "Print held-out greedy accuracy every N steps (default: the task's).")
     Integer evalEvery;
 
+    @Option(names = "--reward-out", description = "Reward model output folder, for tasks whose reward is a model "
+            + "(default: the folder 'reward' beside the policy's output folder).")
+    Path rewardOut;
+
+    @Option(names = "--reward-steps", description = "Reward model training steps (default: the task's).")
+    Integer rewardSteps;
+
+    @Option(names = "--only", description = "For tasks whose reward is a model: build only the 'reward' model or only "
+            + "the 'policy' (which then reports with --reward-out, else the 'reward' folder beside --out if it holds "
+            + "a model, else the shipped reward model). Default: both, reward first.")
+    Part only;
+
+    enum Part { reward, policy }
+
     @Option(names = "--threads", defaultValue = "1",
             description = "LibTorch threads (default: ${DEFAULT-VALUE}; more threads are faster but not bit-reproducible).")
     int threads;
@@ -56,15 +74,39 @@ public final class PretrainCommand implements Callable<Integer> {
         if (threads < 0) throw new UserError("--threads must be >= 0, got " + threads);
         if (steps != null && steps < 1) throw new UserError("--steps must be >= 1, got " + steps);
         if (evalEvery != null && evalEvery < 0) throw new UserError("--eval-every must be >= 0, got " + evalEvery);
+        if (rewardSteps != null && rewardSteps < 1) throw new UserError("--reward-steps must be >= 1, got " + rewardSteps);
         Task t = Tasks.get(task);
+        if (!(t instanceof RewardModelTask) && (only != null || rewardOut != null || rewardSteps != null)) {
+            throw new UserError("task '" + task + "' has no reward model to build: --only, --reward-out and "
+                    + "--reward-steps do not apply");
+        }
         PretrainRecipe recipe = t.pretraining().orElseThrow(
                 () -> new UserError("task '" + task + "' cannot be pretrained"));
         if (seed != null) recipe = recipe.withSeed(seed);
         if (steps != null) recipe = recipe.withSteps(steps);
         if (evalEvery != null) recipe = recipe.withEvalEvery(evalEvery);
-        Path target = out != null ? out : defaultOut(task);
+        // Only the reward model, to a folder given: no policy folder needed (so no repository checkout).
+        Path target = out != null ? out : only == Part.reward && rewardOut != null ? null : defaultOut(task);
         Torch.init(threads);
         PrintWriter log = spec.commandLine().getOut();
+        if (t instanceof RewardModelTask rt) {
+            Path rewardTarget = rewardOut != null ? rewardOut : target.toAbsolutePath().resolveSibling("reward");
+            if (only != Part.policy) {
+                RewardModelRecipe r = rt.rewardModelTraining();
+                if (seed != null) r = r.withSeed(seed);
+                if (rewardSteps != null) r = r.withSteps(rewardSteps);
+                if (evalEvery != null) r = r.withEvalEvery(evalEvery);
+                RewardModelTrainer.run(r, rewardTarget, log);
+            }
+            if (only == Part.reward) return 0;
+            Path rewardDir = rewardOut != null || Files.isRegularFile(rewardTarget.resolve("model.safetensors"))
+                    ? rewardTarget : rt.rewardModel();
+            var reward = rt.pretrainingReward(rewardDir);
+            log.printf("policy held-out \"accuracy\" below is the mean %s by the reward model %s%n", reward.name(),
+                    rewardDir);
+            Pretrainer.run(t, recipe, target, log, reward);
+            return 0;
+        }
         Pretrainer.run(t, recipe, target, log);
         return 0;
     }

@@ -88,37 +88,82 @@ public final class Initializer {
         writeJson(dir.resolve("generation_config.json"), generationConfig(spec));
     }
 
+    /**
+     * Writes config.json and model.safetensors of a new {@code GPT2ForSequenceClassification} with
+     * num_labels = 1 (a reward model) into {@code dir}, as {@code save_pretrained} would: the body
+     * under {@code transformer.*} exactly as {@link #gpt2} draws it for the same seed, then the head
+     * {@code score.weight} [1, d] ~ N(0, 0.02²) (no bias) from the same generator; the config names
+     * the architecture, {@code id2label}/{@code label2id} of one label and the pad token. No
+     * generation_config.json (a classifier does not generate). Other files in {@code dir} are left alone.
+     */
+    public static void gpt2SequenceClassification(Path dir, Gpt2Spec spec, long seed) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UserError(dir + ": cannot create folder: " + e.getMessage(), e);
+        }
+        try (PointerScope scope = new PointerScope()) {
+            Generator gen = torch.createCPUGenerator(seed);
+            try {
+                Map<String, Tensor> w = gpt2Weights(spec, gen);
+                w.put("score.weight", normal(gen, INITIALIZER_RANGE, 1, spec.hidden()));
+                SafeTensors.write(dir.resolve(SafeTensors.SINGLE), w, Map.of("format", "pt"));
+            } finally {
+                gen.close();
+            }
+        }
+        writeJson(dir.resolve("config.json"), gpt2SequenceClassificationConfig(spec));
+    }
+
+    /** config.json as transformers writes it for {@code GPT2ForSequenceClassification} with num_labels = 1. */
+    public static ObjectNode gpt2SequenceClassificationConfig(Gpt2Spec spec) {
+        ObjectNode base = gpt2Config(spec);
+        base.putArray("architectures").add("GPT2ForSequenceClassification");
+        base.putObject("id2label").put("0", "LABEL_0");
+        base.putObject("label2id").put("LABEL_0", 0);
+        ObjectNode sorted = JSON.createObjectNode();
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        base.fieldNames().forEachRemaining(keys::add);
+        java.util.Collections.sort(keys);
+        for (String k : keys) sorted.set(k, base.get(k));
+        return sorted;
+    }
+
     /** The weights under their HF names (float32, CPU), drawn in a fixed order from one seeded generator. */
     public static Map<String, Tensor> gpt2Weights(Gpt2Spec spec, long seed) {
-        long d = spec.hidden(), inner = spec.inner();
-        double projStd = INITIALIZER_RANGE / Math.sqrt(2.0 * spec.layers());
         Generator gen = torch.createCPUGenerator(seed);
         try {
-            Map<String, Tensor> w = new LinkedHashMap<>();
-            String t = "transformer.";
-            w.put(t + "wte.weight", normal(gen, INITIALIZER_RANGE, spec.vocabSize(), d));
-            w.put(t + "wpe.weight", normal(gen, INITIALIZER_RANGE, spec.positions(), d));
-            for (int i = 0; i < spec.layers(); i++) {
-                String p = t + "h." + i + ".";
-                w.put(p + "ln_1.weight", ones(d));
-                w.put(p + "ln_1.bias", zeros(d));
-                w.put(p + "attn.c_attn.weight", normal(gen, INITIALIZER_RANGE, d, 3 * d));
-                w.put(p + "attn.c_attn.bias", zeros(3 * d));
-                w.put(p + "attn.c_proj.weight", normal(gen, projStd, d, d));
-                w.put(p + "attn.c_proj.bias", zeros(d));
-                w.put(p + "ln_2.weight", ones(d));
-                w.put(p + "ln_2.bias", zeros(d));
-                w.put(p + "mlp.c_fc.weight", normal(gen, INITIALIZER_RANGE, d, inner));
-                w.put(p + "mlp.c_fc.bias", zeros(inner));
-                w.put(p + "mlp.c_proj.weight", normal(gen, projStd, inner, d));
-                w.put(p + "mlp.c_proj.bias", zeros(d));
-            }
-            w.put(t + "ln_f.weight", ones(d));
-            w.put(t + "ln_f.bias", zeros(d));
-            return w;
+            return gpt2Weights(spec, gen);
         } finally {
             gen.close();
         }
+    }
+
+    private static Map<String, Tensor> gpt2Weights(Gpt2Spec spec, Generator gen) {
+        long d = spec.hidden(), inner = spec.inner();
+        double projStd = INITIALIZER_RANGE / Math.sqrt(2.0 * spec.layers());
+        Map<String, Tensor> w = new LinkedHashMap<>();
+        String t = "transformer.";
+        w.put(t + "wte.weight", normal(gen, INITIALIZER_RANGE, spec.vocabSize(), d));
+        w.put(t + "wpe.weight", normal(gen, INITIALIZER_RANGE, spec.positions(), d));
+        for (int i = 0; i < spec.layers(); i++) {
+            String p = t + "h." + i + ".";
+            w.put(p + "ln_1.weight", ones(d));
+            w.put(p + "ln_1.bias", zeros(d));
+            w.put(p + "attn.c_attn.weight", normal(gen, INITIALIZER_RANGE, d, 3 * d));
+            w.put(p + "attn.c_attn.bias", zeros(3 * d));
+            w.put(p + "attn.c_proj.weight", normal(gen, projStd, d, d));
+            w.put(p + "attn.c_proj.bias", zeros(d));
+            w.put(p + "ln_2.weight", ones(d));
+            w.put(p + "ln_2.bias", zeros(d));
+            w.put(p + "mlp.c_fc.weight", normal(gen, INITIALIZER_RANGE, d, inner));
+            w.put(p + "mlp.c_fc.bias", zeros(inner));
+            w.put(p + "mlp.c_proj.weight", normal(gen, projStd, inner, d));
+            w.put(p + "mlp.c_proj.bias", zeros(d));
+        }
+        w.put(t + "ln_f.weight", ones(d));
+        w.put(t + "ln_f.bias", zeros(d));
+        return w;
     }
 
     /** config.json as transformers writes it for {@code GPT2LMHeadModel} (keys sorted, as HF does). */

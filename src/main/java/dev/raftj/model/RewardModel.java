@@ -18,7 +18,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 public final class RewardModel {
     private final Checkpoint checkpoint;
     private final Backbone backbone;
-    private final Tensor scoreWeight; // [d]
+    private final Tensor scoreWeight; // [1, d], as stored
     private final float scoreBias;
 
     private RewardModel(Checkpoint checkpoint) {
@@ -37,7 +37,7 @@ public final class RewardModel {
             throw new UserError(weightsFile + ": tensor 'score.weight' has shape "
                     + java.util.Arrays.toString(Torch.shape(w)) + ", expected [1, " + c.hidden + "]");
         }
-        this.scoreWeight = w.view(c.hidden);
+        this.scoreWeight = w;
         Tensor b = checkpoint.weights.get("score.bias");
         this.scoreBias = b == null ? 0f : (float) Torch.item(b);
     }
@@ -65,7 +65,9 @@ public final class RewardModel {
      */
     public Tensor scores(Tensor ids, Tensor keyMask, Kernels kernels) {
         Tensor hidden = backbone.forward(ids, Positions.fromMask(keyMask), keyMask, null);
-        return kernels.rewardHead(hidden, lastTokenIndex(ids, keyMask), scoreWeight, scoreBias);
+        // The [d] view is taken per call: one made at load time, before gradients were switched on,
+        // would never pass gradients to score.weight when the reward model is trained.
+        return kernels.rewardHead(hidden, lastTokenIndex(ids, keyMask), scoreWeight.view(config().hidden), scoreBias);
     }
 
     /** Index of the rightmost real token of each row: argmax over (index × is-real). */

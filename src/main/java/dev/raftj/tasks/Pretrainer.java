@@ -41,6 +41,14 @@ public final class Pretrainer {
 
     /** Trains and writes the checkpoint (config.json, model.safetensors, tokenizer.json, ...) to {@code out}. */
     public static Result run(Task task, PretrainRecipe recipe, Path out, PrintWriter log) {
+        return run(task, recipe, out, log, task.newReward());
+    }
+
+    /**
+     * As {@link #run(Task, PretrainRecipe, Path, PrintWriter)}, measuring held-out "accuracy" (mean
+     * reward) with {@code reward} instead of the task's own (e.g. a reward model built just before).
+     */
+    public static Result run(Task task, PretrainRecipe recipe, Path out, PrintWriter log, Reward reward) {
         BpeTokenizer tokenizer = BpeTokenizer.byteLevel(recipe.specialTokens());
         int eos = tokenizer.tokenId(recipe.specialTokens().get(0)).orElseThrow();
         int pad = recipe.specialTokens().size() > 1 ? tokenizer.tokenId(recipe.specialTokens().get(1)).orElseThrow() : eos;
@@ -49,7 +57,6 @@ public final class Pretrainer {
                     + " != tokenizer's " + tokenizer.vocabSize());
         }
         List<Prompt> eval = task.evalPrompts();
-        Reward reward = task.newReward();
         Path work;
         try {
             work = Files.createTempDirectory("raftj-pretrain-");

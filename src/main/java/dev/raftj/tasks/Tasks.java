@@ -13,6 +13,7 @@ public final class Tasks {
 
     static {
         FACTORIES.put(ArithTask.NAME, ArithTask::new);
+        FACTORIES.put(SentimentTask.NAME, SentimentTask::new);
     }
 
     private Tasks() {}
