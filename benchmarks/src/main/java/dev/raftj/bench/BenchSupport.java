@@ -80,6 +80,7 @@ final class BenchSupport {
     static String threadReport(int requested) {
         return "# raftj bench: OPENBLAS_NUM_THREADS=" + System.getenv("OPENBLAS_NUM_THREADS")
                 + " OMP_NUM_THREADS=" + System.getenv("OMP_NUM_THREADS")
+                + " OMP_WAIT_POLICY=" + System.getenv("OMP_WAIT_POLICY")
                 + " torch.get_num_threads=" + org.bytedeco.pytorch.global.torch.get_num_threads()
                 + " (requested " + requested + ", cores " + Runtime.getRuntime().availableProcessors() + ")"
                 + " os_threads=" + osThreads();
