@@ -65,22 +65,24 @@ public final class AlignCommand implements Callable<Integer> {
             cfg = BuiltinTasks.config(task);
         }
         cfg = overrides(cfg, configDir);
-        cfg.validate(config != null ? config : Path.of("--task " + task));
+        Path source = resume != null ? resume.resolve("config.json") : config != null ? config : Path.of("--task " + task);
+        cfg.validate(source);
+        checkPaths(cfg, source);
         Path dir = out != null ? out : Path.of(cfg.out());
         modelOptions.threads = modelOptions.threads > 0 ? modelOptions.threads : cfg.threads();
         modelOptions.init();
         PrintWriter o = spec.commandLine().getOut();
         RunState state;
-        Path policyDir = null;
+        AlignmentSetup setup;
         if (resume != null) {
             state = RunState.resume(dir, cfg.sft());
-            policyDir = RunState.checkpointDir(dir);
+            setup = new AlignmentSetup(cfg, RunState.checkpointDir(dir), null);
             o.printf("resuming %s after stage %d%n", dir, state.stage());
         } else {
+            setup = new AlignmentSetup(cfg, null, null); // models and prompts load before DIR is touched
             state = RunState.fresh(dir, cfg.sft());
             writeConfig(dir, cfg);
         }
-        AlignmentSetup setup = new AlignmentSetup(cfg, policyDir, null);
         o.printf("%s: %d stages × %d prompts × %d samples, %d train / %d eval prompts, reward %s -> %s%n",
                 cfg.algorithm().toString().replace('_', '-'), stages(cfg), cfg.batchPrompts(), cfg.sampling().k(), setup.train().size(), setup.eval().size(),
                 cfg.reward(), dir);
@@ -111,6 +113,18 @@ public final class AlignCommand implements Callable<Integer> {
                 c.evalFraction(), c.batchPrompts(), stages != null ? stages : c.stages(), c.seed(),
                 out != null ? out.toString() : c.out(), c.threads(), c.sampling(), c.ranking(), c.sft(), c.rest(),
                 c.onRewardError());
+    }
+
+    /** Missing inputs are configuration errors, named by field, before any work starts. */
+    private static void checkPaths(RaftConfig cfg, Path source) {
+        if (!Files.isDirectory(Path.of(cfg.model()))) throw UserError.field(source, "model", "folder not found: " + cfg.model());
+        if (!Files.isRegularFile(Path.of(cfg.prompts()))) throw UserError.field(source, "prompts", "file not found: " + cfg.prompts());
+        if (cfg.evalPrompts() != null && !Files.isRegularFile(Path.of(cfg.evalPrompts()))) {
+            throw UserError.field(source, "eval_prompts", "file not found: " + cfg.evalPrompts());
+        }
+        if (cfg.reward().startsWith("model:") && !Files.isDirectory(Path.of(cfg.reward().substring(6)))) {
+            throw UserError.field(source, "reward", "reward model folder not found: " + cfg.reward().substring(6));
+        }
     }
 
     private static String abs(Path dir, String p) {

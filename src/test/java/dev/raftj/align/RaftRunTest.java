@@ -116,4 +116,32 @@ class RaftRunTest {
             }
         }
     }
+
+    /** Bad configuration: an error naming the file, line and field, before the output folder exists. */
+    @Test
+    void badConfigurationIsReportedBeforeAnyWork(@TempDir Path tmp) throws Exception {
+        Path cfg = config(tmp, 1), out = tmp.resolve("never");
+        String good = Files.readString(cfg);
+        String[][] cases = {
+                {good.replace("k: 4", "k: 0"), "field 'sampling.k'"},
+                {good + "stagez: 3\n", "unknown key 'stagez'"},
+                {good.replace("stages: 1", "stages: three"), "field 'stages'"},
+                {good.replace("model: ", "model: /nonexistent"), "field 'model'"},
+        };
+        for (String[] c : cases) {
+            Files.writeString(cfg, c[0]);
+            java.io.StringWriter err = new java.io.StringWriter();
+            int code = Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true),
+                    "align", "--config", cfg.toString(), "--out", out.toString());
+            assertEquals(1, code, err.toString());
+            assertTrue(err.toString().contains(cfg.toString()) && err.toString().contains(c[1]), err.toString());
+            assertTrue(!Files.exists(out), "nothing written for: " + c[1]);
+        }
+        Files.writeString(tmp.resolve("prompts.jsonl"), "");
+        Files.writeString(cfg, good);
+        StringWriter err = new StringWriter();
+        assertEquals(1, Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true),
+                "align", "--config", cfg.toString(), "--out", out.toString()));
+        assertTrue(err.toString().contains("prompts.jsonl"), err.toString());
+    }
 }
