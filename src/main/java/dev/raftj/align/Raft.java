@@ -8,6 +8,8 @@ import dev.raftj.data.Shuffle;
 import dev.raftj.generate.Generator;
 import dev.raftj.reward.RewardGuard;
 import dev.raftj.reward.Scored;
+import dev.raftj.kernels.Kernels;
+import dev.raftj.select.KernelRanking;
 import dev.raftj.select.Ranking;
 import dev.raftj.train.SftStep;
 import java.util.List;
@@ -25,12 +27,14 @@ public final class Raft {
     private final AlignmentSetup setup;
     private final RunState state;
     private final Consumer<Map<String, Object>> onStage;
+    private final Kernels kernels;
 
     public Raft(RaftConfig config, AlignmentSetup setup, RunState state, Consumer<Map<String, Object>> onStage) {
         this.config = config;
         this.setup = setup;
         this.state = state;
         this.onStage = onStage;
+        this.kernels = Kernels.forDevice(setup.policy().device());
     }
 
     /** Runs the remaining stages and returns the summary (also written to summary.json). */
@@ -64,9 +68,10 @@ public final class Raft {
         double[] key = r.klBeta() > 0
                 ? Ranking.klAdjusted(scored.rewards(), samples.responses().logprobSums(), samples.logpRef(), r.klBeta())
                 : scored.rewards();
+        var device = setup.policy().device();
         return r.mode() == RankingConfig.Mode.LOCAL
-                ? Ranking.localTopM(key, samples.promptCount(), k, r.m(), scored.valid())
-                : Ranking.globalTopFraction(key, r.fractionFor(k), scored.valid());
+                ? KernelRanking.localTopM(kernels, device, key, scored.valid(), samples.promptCount(), k, r.m())
+                : KernelRanking.globalTopFraction(kernels, device, key, scored.valid(), r.fractionFor(k));
     }
 
     /** What evaluation needs to know about a finished stage's samples. */
