@@ -31,6 +31,15 @@ public final class TorchKernels implements Kernels {
         Tensor temperature = rows.temperature().to(ScalarType.Float).unsqueeze(1);
         Tensor greedy = temperature.le(new Scalar(0.0)).squeeze(1);
         Tensor scaled = raw.div(torch.clamp_min(temperature, new Scalar(1e-6)));
+        Tensor greedyTok = raw.argmax(new LongOptional(1), false);
+        if (!filtering(rows)) {
+            // No top-k/top-p/min-p on any row: inverse CDF in vocabulary order, no sort needed.
+            Tensor cdf = torch.softmax(scaled, 1).cumsum(1);
+            Tensor u = uniform(b, seed, offset).to(raw.device(), ScalarType.Float).unsqueeze(1)
+                    .mul(cdf.narrow(1, v - 1, 1));
+            Tensor drawn = clampIndex(cdf.le(u).sum(new long[] {1}, false, null), v);
+            return finish(logprobsAll, torch.where(greedy, greedyTok, drawn));
+        }
         // Stable descending sort: among equal logits the lower index comes first.
         T_TensorTensor_T sorted = torch.sort(scaled, new BoolOptional(true), 1, true);
         Tensor sortedLogits = sorted.get0(), sortedIdx = sorted.get1();
@@ -54,13 +63,26 @@ public final class TorchKernels implements Kernels {
         Tensor total = cdf.narrow(1, v - 1, 1);
         Tensor u = uniform(b, seed, offset).to(raw.device(), ScalarType.Float).unsqueeze(1).mul(total);
         // First sorted position whose cumulative mass exceeds u (never a dropped one: mass 0 adds nothing).
-        Tensor pos = torch.clamp(cdf.le(u).sum(new long[] {1}, true, null),
-                new org.bytedeco.pytorch.ScalarOptional(new Scalar(0)), new org.bytedeco.pytorch.ScalarOptional(new Scalar(v - 1)));
+        Tensor pos = clampIndex(cdf.le(u).sum(new long[] {1}, true, null), v);
         Tensor sampledTok = sortedIdx.gather(1, pos).squeeze(1);
-        Tensor greedyTok = raw.argmax(new LongOptional(1), false);
-        Tensor tokens = torch.where(greedy, greedyTok, sampledTok);
-        Tensor lp = logprobsAll.gather(1, tokens.unsqueeze(1)).squeeze(1);
-        return new Sampled(tokens, lp);
+        return finish(logprobsAll, torch.where(greedy, greedyTok, sampledTok));
+    }
+
+    /** True when some row uses top-k, top-p or min-p (one small host read per call). */
+    private static boolean filtering(SamplingRows rows) {
+        return rows.topK().gt(new Scalar(0)).sum().item_long() > 0
+                || rows.topP().lt(new Scalar(1.0)).sum().item_long() > 0
+                || rows.minP().gt(new Scalar(0.0)).sum().item_long() > 0;
+    }
+
+    /** First position whose cumulative mass exceeds u, clamped into the vocabulary. */
+    private static Tensor clampIndex(Tensor count, long v) {
+        return torch.clamp(count, new org.bytedeco.pytorch.ScalarOptional(new Scalar(0)),
+                new org.bytedeco.pytorch.ScalarOptional(new Scalar(v - 1)));
+    }
+
+    private static Sampled finish(Tensor logprobsAll, Tensor tokens) {
+        return new Sampled(tokens, logprobsAll.gather(1, tokens.unsqueeze(1)).squeeze(1));
     }
 
     /** B uniforms in [0, 1) from a CPU generator keyed by (seed, offset): reproducible anywhere. */
