@@ -1,11 +1,9 @@
 package dev.raftj.tasks;
 
-import dev.raftj.config.UserError;
 import dev.raftj.data.Prompt;
 import dev.raftj.data.Shuffle;
 import dev.raftj.model.Initializer;
 import dev.raftj.reward.Reward;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +26,7 @@ import java.util.Optional;
  * answers most of those prompts wrong when greedy, yet samples the right sum about a third of the
  * time: room and signal for reward-ranked fine-tuning.
  */
-public final class ArithTask implements Task {
+public final class ArithTask extends ShippedTask {
     public static final String NAME = "arith";
     /** Operands are 0 ≤ a, b &lt; OPERAND_LIMIT. */
     public static final int OPERAND_LIMIT = 50;
@@ -46,8 +44,6 @@ public final class ArithTask implements Task {
     static final List<String> POLICY_FILES = List.of("config.json", "generation_config.json", "model.safetensors",
             "tokenizer.json");
 
-    private Path dir;
-
     @Override
     public String name() {
         return NAME;
@@ -61,22 +57,7 @@ public final class ArithTask implements Task {
 
     @Override
     public Path policy() {
-        Path p = dir().resolve("policy");
-        if (!Files.isRegularFile(p.resolve("model.safetensors"))) {
-            throw new UserError("task '" + NAME + "' has no base policy on the classpath (build one with: raftj pretrain --task "
-                    + NAME + ")");
-        }
-        return p;
-    }
-
-    @Override
-    public Path trainFile() {
-        return dir().resolve("train.jsonl");
-    }
-
-    @Override
-    public Path evalFile() {
-        return dir().resolve("eval.jsonl");
+        return shipped("policy", "base policy");
     }
 
     @Override
@@ -182,12 +163,10 @@ public final class ArithTask implements Task {
         return sb.toString();
     }
 
-    private synchronized Path dir() {
-        if (dir == null) {
-            List<String> files = new ArrayList<>(DATA_FILES);
-            for (String f : POLICY_FILES) files.add("policy/" + f);
-            dir = TaskResources.materialise(NAME, files);
-        }
-        return dir;
+    @Override
+    List<String> shippedFiles() {
+        List<String> files = new ArrayList<>(DATA_FILES);
+        for (String f : POLICY_FILES) files.add("policy/" + f);
+        return files;
     }
 }

@@ -32,7 +32,7 @@ import java.util.Optional;
  * <p>{@code raftj pretrain --task sentiment} builds the reward model ({@link #rewardModelTraining},
  * into {@code reward/}) and then the base policy ({@link #pretraining}, into {@code policy/}).
  */
-public final class SentimentTask implements RewardModelTask {
+public final class SentimentTask extends ShippedTask implements RewardModelTask {
     public static final String NAME = "sentiment";
     /** Both models: vocabulary 258 (2 special tokens + 256 bytes), d=64, 2 layers, 4 heads, context 64. */
     public static final Initializer.Gpt2Spec SPEC = new Initializer.Gpt2Spec(258, 64, 2, 4, 64, 0, 0, 1);
@@ -41,8 +41,6 @@ public final class SentimentTask implements RewardModelTask {
     static final List<String> MODEL_FILES = List.of("config.json", "model.safetensors", "tokenizer.json");
     static final List<String> POLICY_FILES = List.of("config.json", "generation_config.json", "model.safetensors",
             "tokenizer.json");
-
-    private Path dir;
 
     @Override
     public String name() {
@@ -63,25 +61,6 @@ public final class SentimentTask implements RewardModelTask {
     @Override
     public Path rewardModel() {
         return shipped("reward", "reward model");
-    }
-
-    private Path shipped(String folder, String what) {
-        Path p = dir().resolve(folder);
-        if (!Files.isRegularFile(p.resolve("model.safetensors"))) {
-            throw new UserError("task '" + NAME + "' has no " + what + " on the classpath (build one with: raftj pretrain --task "
-                    + NAME + ")");
-        }
-        return p;
-    }
-
-    @Override
-    public Path trainFile() {
-        return dir().resolve("train.jsonl");
-    }
-
-    @Override
-    public Path evalFile() {
-        return dir().resolve("eval.jsonl");
     }
 
     /** The shipped reward-model sentences: {@code eval} the held-out ones. */
@@ -179,13 +158,11 @@ public final class SentimentTask implements RewardModelTask {
         return out;
     }
 
-    private synchronized Path dir() {
-        if (dir == null) {
-            List<String> files = new ArrayList<>(SentimentData.FILES);
-            for (String f : POLICY_FILES) files.add("policy/" + f);
-            for (String f : MODEL_FILES) files.add("reward/" + f);
-            dir = TaskResources.materialise(NAME, files);
-        }
-        return dir;
+    @Override
+    List<String> shippedFiles() {
+        List<String> files = new ArrayList<>(SentimentData.FILES);
+        for (String f : POLICY_FILES) files.add("policy/" + f);
+        for (String f : MODEL_FILES) files.add("reward/" + f);
+        return files;
     }
 }
