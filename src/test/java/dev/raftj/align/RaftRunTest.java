@@ -79,14 +79,7 @@ class RaftRunTest {
         Path saved = parts.resolve("config.json");
         Files.writeString(saved, Files.readString(saved).replace("\"stages\" : 1", "\"stages\" : 3"));
         assertEquals(0, raftj("align", "--resume", parts.toString()));
-        List<Map<String, Object>> a = MetricsLog.read(whole.resolve("metrics.jsonl"));
-        List<Map<String, Object>> b = MetricsLog.read(parts.resolve("metrics.jsonl"));
-        assertEquals(a.size(), b.size());
-        for (int i = 0; i < a.size(); i++) {
-            for (String key : List.of("stage", "reward_mean", "reward_kept_mean", "eval_reward", "kl", "train_loss")) {
-                assertEquals(a.get(i).get(key), b.get(i).get(key), key + " at stage " + i);
-            }
-        }
+        assertSameMetrics(whole, parts, List.of("stage", "reward_mean", "reward_kept_mean", "eval_reward", "kl", "train_loss"));
     }
 
     /** A separate JVM runs the same alignment and is killed (SIGKILL) during a stage after stage 1. */
@@ -107,14 +100,7 @@ class RaftRunTest {
         int finished = MetricsLog.read(killed.resolve("metrics.jsonl")).size() - 1;
         org.junit.jupiter.api.Assumptions.assumeTrue(finished < 6, "the child finished before it could be killed");
         assertEquals(0, raftj("align", "--resume", killed.toString()));
-        List<Map<String, Object>> a = MetricsLog.read(whole.resolve("metrics.jsonl"));
-        List<Map<String, Object>> b = MetricsLog.read(killed.resolve("metrics.jsonl"));
-        assertEquals(a.size(), b.size());
-        for (int i = 0; i < a.size(); i++) {
-            for (String key : List.of("stage", "reward_mean", "reward_kept_mean", "eval_reward", "kl", "train_loss")) {
-                assertEquals(a.get(i).get(key), b.get(i).get(key), key + " at stage " + i);
-            }
-        }
+        assertSameMetrics(whole, killed, List.of("stage", "reward_mean", "reward_kept_mean", "eval_reward", "kl", "train_loss"));
     }
 
     /** Bad configuration: an error naming the file, line and field, before the output folder exists. */
@@ -143,5 +129,15 @@ class RaftRunTest {
         assertEquals(1, Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true),
                 "align", "--config", cfg.toString(), "--out", out.toString()));
         assertTrue(err.toString().contains("prompts.jsonl"), err.toString());
+    }
+
+    /** The runs in two output folders logged the same values for these keys at every stage. */
+    static void assertSameMetrics(Path expected, Path actual, List<String> keys) {
+        List<Map<String, Object>> a = MetricsLog.read(expected.resolve("metrics.jsonl"));
+        List<Map<String, Object>> b = MetricsLog.read(actual.resolve("metrics.jsonl"));
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            for (String key : keys) assertEquals(a.get(i).get(key), b.get(i).get(key), key + " at stage " + i);
+        }
     }
 }

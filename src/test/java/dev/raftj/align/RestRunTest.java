@@ -58,13 +58,6 @@ class RestRunTest {
         Path saved = parts.resolve("config.json");
         Files.writeString(saved, Files.readString(saved).replace("\"grow_steps\" : 1", "\"grow_steps\" : 2"));
         assertEquals(0, RaftRunTest.raftj("align", "--resume", parts.toString()));
-        List<Map<String, Object>> a = MetricsLog.read(whole.resolve("metrics.jsonl"));
-        List<Map<String, Object>> b = MetricsLog.read(parts.resolve("metrics.jsonl"));
-        assertEquals(a.size(), b.size());
-        for (int i = 0; i < a.size(); i++) {
-            for (String key : List.of("stage", "reward_mean", "kept", "eval_reward", "train_loss")) {
-                assertEquals(a.get(i).get(key), b.get(i).get(key), key + " at stage " + i);
-            }
-        }
+        RaftRunTest.assertSameMetrics(whole, parts, List.of("stage", "reward_mean", "kept", "eval_reward", "train_loss"));
     }
 }
