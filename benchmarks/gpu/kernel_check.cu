@@ -86,6 +86,16 @@ static Buf* logits_buf(const vector<float>& x, bool bf16) {
     return b;
 }
 
+// Workspace for raftj_sample with `splits` blocks per row (null when none is needed).
+static Buf* sample_ws(int B, int V, int splits) {
+    const int64_t bytes = raftj_sample_workspace_bytes(B, V, splits);
+    if (bytes < 0) { fprintf(stderr, "raftj_sample_workspace_bytes(%d, %d, %d) = %ld\n", B, V, splits, (long)bytes); exit(2); }
+    if (bytes == 0) return nullptr;
+    Buf* w = new Buf((size_t)bytes);
+    CK(raftj_memset(w->p, 0xA5, w->bytes, nullptr));  // the contract: no initialisation needed
+    return w;
+}
+
 // ------------------------------------------------------------------ results
 
 struct Check {
@@ -94,6 +104,11 @@ struct Check {
     string detail;
 };
 static vector<Check> g_checks;
+#ifdef RAFTJ_EMULATE
+static const bool g_emulated = true;  // CPU threads stand in for the GPU: small sizes, no TV or timing
+#else
+static const bool g_emulated = false;
+#endif
 static void report(const string& name, bool pass, const string& detail) {
     printf("%-58s %s  %s\n", name.c_str(), pass ? "PASS" : "FAIL", detail.c_str());
     fflush(stdout);
@@ -287,38 +302,86 @@ static void check_sampling_replica(int V, bool bf16, int B) {
     Buf dt(4 * B), dk(8 * B), dp(4 * B), dm(4 * B), tok(8 * B), lp(4 * B);
     upload(dt, t); upload(dk, k); upload(dp, pp); upload(dm, mp);
     const uint64_t seed = 0x1234567890ABCDEFull, offset = 42;
-    vector<int64_t> first;
-    for (int rep = 0; rep < 2; ++rep) {
+    const char* dt_name = bf16 ? "bf16" : "fp32";
+    vector<int64_t> rows_tok;
+    vector<float> rows_lp;
+    // splits 1: one block per row; then the split path, whose tokens must equal those exactly.
+    for (int splits : {1, 3, g_emulated ? 7 : std::min(64, (V + 3) / 4 / 4)}) {
+        Buf* ws = sample_ws(B, V, splits);
+        vector<int64_t> first;
+        for (int rep = 0; rep < 2; ++rep) {
+            tok.poison(); lp.poison();
+            CK(raftj_sample(lx->p, bf16 ? RAFTJ_BF16 : RAFTJ_F32, B, V, V, dt.as<float>(), dk.as<int64_t>(), dp.as<float>(),
+                            dm.as<float>(), seed, offset, tok.as<int64_t>(), lp.as<float>(), splits, ws ? ws->p : nullptr,
+                            ws ? (int64_t)ws->bytes : 0, nullptr));
+            vector<int64_t> got = download<int64_t>(tok, B);
+            vector<float> glp = download<float>(lp, B);
+            if (rep == 1) {
+                report(fmt("sample reproducible V=%d %s splits=%d", V, dt_name, splits), got == first, "");
+                break;
+            }
+            first = got;
+            if (splits > 1) {
+                int diff = 0;
+                string ex;
+                for (int r = 0; r < B; ++r)
+                    if (got[r] != rows_tok[r] && diff++ == 0) ex = fmt(" first: row %d got %ld, one block per row %ld", r, (long)got[r], (long)rows_tok[r]);
+                string worst;
+                const bool lp_ok = close_all(glp, vector<double>(rows_lp.begin(), rows_lp.end()), 1e-5, 1e-5, &worst);
+                report(fmt("sample splits=%d = one block per row V=%d %s", splits, V, dt_name), diff == 0 && lp_ok,
+                       fmt("%d/%d tokens differ%s %s", diff, B, ex.c_str(), worst.c_str()));
+                continue;
+            }
+            rows_tok = got;
+            rows_lp = glp;
+            int mism = 0, greedy_mism = 0, bad = 0;
+            string ex;
+            vector<double> lref(B);
+            for (int r = 0; r < B; ++r) {
+                const float* row = &ref_x[(size_t)r * V];
+                if (got[r] < 0 || got[r] >= V) { ++bad; continue; }
+                const int64_t want = replica_sample(row, V, rp[r], seed, offset, (uint32_t)r);
+                if (want != got[r]) {
+                    ++mism;
+                    if (!(rp[r].t > 0)) ++greedy_mism;
+                    if (ex.empty()) ex = fmt(" first: row %d (t=%g k=%ld p=%g minp=%g) got %ld want %ld", r, rp[r].t, (long)rp[r].k, rp[r].p, rp[r].minp, (long)got[r], (long)want);
+                }
+                lref[r] = log_softmax_at(row, V, (int)got[r]);
+            }
+            string worst;
+            const bool lp_ok = bad == 0 && close_all(glp, lref, 1e-4, 1e-5, &worst);
+            report(fmt("sample = CPU replica (same Philox) V=%d %s B=%d", V, dt_name, B),
+                   bad == 0 && greedy_mism == 0 && mism <= B / 200,
+                   fmt("%d/%d rows differ (%d greedy), %d unwritten%s", mism, B, greedy_mism, bad, ex.c_str()));
+            report(fmt("sample logprobs V=%d %s", V, dt_name), lp_ok, worst);
+        }
+        delete ws;
+    }
+    delete lx;
+}
+
+// The split path at its edges: 64 chunks of a short row (the last ones empty), every row kind,
+// against one block per row.
+static void check_split_edges(bool bf16) {
+    const int B = 5, V = 1000, S = 64;
+    vector<float> x = gaussian((size_t)B * V, 2.0);
+    const vector<float> t = {0.f, 1.f, 0.7f, 0.8f, 1.f};
+    const vector<int64_t> k = {0, 0, 50, 0, 40};
+    const vector<float> p = {1.f, 1.f, 0.9f, 1.f, 0.8f}, mp = {0.f, 0.f, 0.f, 0.05f, 0.01f};
+    Buf* lx = logits_buf(x, bf16);
+    Buf dt(4 * B), dk(8 * B), dp(4 * B), dm(4 * B), tok(8 * B), lp(4 * B);
+    upload(dt, t); upload(dk, k); upload(dp, p); upload(dm, mp);
+    vector<int64_t> want;
+    for (int splits : {1, S}) {
+        Buf* ws = sample_ws(B, V, splits);
         tok.poison(); lp.poison();
         CK(raftj_sample(lx->p, bf16 ? RAFTJ_BF16 : RAFTJ_F32, B, V, V, dt.as<float>(), dk.as<int64_t>(), dp.as<float>(),
-                        dm.as<float>(), seed, offset, tok.as<int64_t>(), lp.as<float>(), nullptr));
+                        dm.as<float>(), 9, 1, tok.as<int64_t>(), lp.as<float>(), splits, ws ? ws->p : nullptr,
+                        ws ? (int64_t)ws->bytes : 0, nullptr));
         vector<int64_t> got = download<int64_t>(tok, B);
-        vector<float> glp = download<float>(lp, B);
-        if (rep == 1) {
-            report(fmt("sample reproducible V=%d %s", V, bf16 ? "bf16" : "fp32"), got == first, "");
-            break;
-        }
-        first = got;
-        int mism = 0, greedy_mism = 0, bad = 0;
-        string ex;
-        vector<double> lref(B);
-        for (int r = 0; r < B; ++r) {
-            const float* row = &ref_x[(size_t)r * V];
-            if (got[r] < 0 || got[r] >= V) { ++bad; continue; }
-            const int64_t want = replica_sample(row, V, rp[r], seed, offset, (uint32_t)r);
-            if (want != got[r]) {
-                ++mism;
-                if (!(rp[r].t > 0)) ++greedy_mism;
-                if (ex.empty()) ex = fmt(" first: row %d (t=%g k=%ld p=%g minp=%g) got %ld want %ld", r, rp[r].t, (long)rp[r].k, rp[r].p, rp[r].minp, (long)got[r], (long)want);
-            }
-            lref[r] = log_softmax_at(row, V, (int)got[r]);
-        }
-        string worst;
-        const bool lp_ok = bad == 0 && close_all(glp, lref, 1e-4, 1e-5, &worst);
-        report(fmt("sample = CPU replica (same Philox) V=%d %s B=%d", V, bf16 ? "bf16" : "fp32", B),
-               bad == 0 && greedy_mism == 0 && mism <= B / 200,
-               fmt("%d/%d rows differ (%d greedy), %d unwritten%s", mism, B, greedy_mism, bad, ex.c_str()));
-        report(fmt("sample logprobs V=%d %s", V, bf16 ? "bf16" : "fp32"), lp_ok, worst);
+        if (splits == 1) want = got;
+        else report(fmt("sample splits=%d (empty chunks) = one block per row %s", S, bf16 ? "bf16" : "fp32"), got == want, "");
+        delete ws;
     }
     delete lx;
 }
@@ -336,7 +399,7 @@ static void check_sampling_tv(const string& name, const vector<float>& row, bool
     tok.poison(); lp.poison();
     // row_stride 0: one row broadcast to n rows, each with its own noise (counter row = r).
     CK(raftj_sample(lx->p, bf16 ? RAFTJ_BF16 : RAFTJ_F32, n, V, 0, dt.as<float>(), dk.as<int64_t>(), dp.as<float>(),
-                    dm.as<float>(), 77, 5, tok.as<int64_t>(), lp.as<float>(), nullptr));
+                    dm.as<float>(), 77, 5, tok.as<int64_t>(), lp.as<float>(), 1, nullptr, 0, nullptr));
     vector<int64_t> got = download<int64_t>(tok, n);
     bool in_range;
     const double d = tv_distance(got, p, &in_range);
@@ -496,7 +559,7 @@ static double copy_bandwidth(Timer& tm) {
 static void bench_sampling(Timer& tm, double bw, bool quick) {
     const int Bs[] = {1, 32, 128, 512};
     const int Vs[] = {32000, 128256};
-    printf("\n%-6s %-7s %-5s %-9s %10s %10s %8s\n", "B", "V", "dtype", "mode", "us", "floor_us", "x_floor");
+    printf("\n%-6s %-7s %-5s %-9s %6s %10s %10s %8s\n", "B", "V", "dtype", "mode", "splits", "us", "floor_us", "x_floor");
     for (int V : Vs) {
         const int pool = 64;
         vector<float> base = lm_logits(pool, V);
@@ -515,24 +578,34 @@ static void bench_sampling(Timer& tm, double bw, bool quick) {
                     bufs.push_back(logits_buf(x, bf));
                 }
                 Buf tok(8 * B), lp(4 * B), dt(4 * B), dk(8 * B), dp(4 * B);
+                // The dispatcher's choice (raftj_sample_splits) and, when it splits, one block per row beside it.
+                const int auto_splits = raftj_sample_splits(B, V);
+                Buf* ws = sample_ws(B, V, auto_splits);
                 for (int mode = 0; mode < 3; ++mode) {
                     // 0 plain (T=1, no filter: one pass), 1 filtered (T=0.7, top-k 50, top-p 0.9), 2 greedy
                     const char* mname = mode == 0 ? "plain" : mode == 1 ? "topk_topp" : "greedy";
                     upload(dt, vector<float>(B, mode == 2 ? 0.f : mode == 1 ? 0.7f : 1.f));
                     upload(dk, vector<int64_t>(B, mode == 1 ? 50 : 0));
                     upload(dp, vector<float>(B, mode == 1 ? 0.9f : 1.f));
-                    const double us = tm.us([&](int i) {
-                        CK(raftj_sample(bufs[i % sets]->p, bf ? RAFTJ_BF16 : RAFTJ_F32, B, V, V, dt.as<float>(), dk.as<int64_t>(),
-                                        dp.as<float>(), nullptr, 1, i, tok.as<int64_t>(), lp.as<float>(), nullptr));
-                    }, std::max(3, std::min(200, (int)(2e8 / set_bytes))));
-                    const double floor_us = (double)set_bytes / (bw * 1e3);  // one read of the logits
-                    const double floor4_us = 4.0 * B * V / (bw * 1e3);     // the issue's 4*B*V bytes
-                    printf("%-6d %-7d %-5s %-9s %10.2f %10.2f %8.2f\n", B, V, bf ? "bf16" : "fp32", mname, us, floor_us, us / floor_us);
-                    g_bench.push_back(fmt("{\"kind\":\"sampling\",\"B\":%d,\"V\":%d,\"dtype\":\"%s\",\"mode\":\"%s\",\"us\":%.3f,"
-                                          "\"floor_us\":%.3f,\"floor4_us\":%.3f,\"l2_resident\":%s}",
-                                          B, V, bf ? "bf16" : "fp32", mname, us, floor_us, floor4_us,
-                                          sets * set_bytes < (100ull << 20) ? "true" : "false"));
+                    for (int splits : {auto_splits, 1}) {
+                        const double us = tm.us([&](int i) {
+                            CK(raftj_sample(bufs[i % sets]->p, bf ? RAFTJ_BF16 : RAFTJ_F32, B, V, V, dt.as<float>(),
+                                            mode == 1 ? dk.as<int64_t>() : nullptr, mode == 1 ? dp.as<float>() : nullptr,
+                                            nullptr, 1, i, tok.as<int64_t>(), lp.as<float>(), splits,
+                                            splits > 1 ? ws->p : nullptr, splits > 1 ? (int64_t)ws->bytes : 0, nullptr));
+                        }, std::max(3, std::min(200, (int)(2e8 / set_bytes))));
+                        const double floor_us = (double)set_bytes / (bw * 1e3);  // one read of the logits
+                        const double floor4_us = 4.0 * B * V / (bw * 1e3);     // the issue's 4*B*V bytes
+                        printf("%-6d %-7d %-5s %-9s %6d %10.2f %10.2f %8.2f\n", B, V, bf ? "bf16" : "fp32", mname, splits, us,
+                               floor_us, us / floor_us);
+                        g_bench.push_back(fmt("{\"kind\":\"sampling\",\"B\":%d,\"V\":%d,\"dtype\":\"%s\",\"mode\":\"%s\",\"splits\":%d,"
+                                              "\"chosen\":%s,\"us\":%.3f,\"floor_us\":%.3f,\"floor4_us\":%.3f,\"l2_resident\":%s}",
+                                              B, V, bf ? "bf16" : "fp32", mname, splits, splits == auto_splits ? "true" : "false", us,
+                                              floor_us, floor4_us, sets * set_bytes < (100ull << 20) ? "true" : "false"));
+                        if (auto_splits == 1) break;
+                    }
                 }
+                delete ws;
                 for (Buf* b : bufs) delete b;
             }
         }
@@ -626,12 +699,8 @@ int main(int argc, char** argv) {
         else if (!strcmp(argv[i], "--no-bench")) bench = false;
         else if (!strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
     }
-#ifdef RAFTJ_EMULATE
-    const bool emu = true;  // CPU threads stand in for the GPU: small sizes, no TV or timing
-    bench = false;
-#else
-    const bool emu = false;
-#endif
+    const bool emu = g_emulated;
+    if (emu) bench = false;
     report("philox4x32-10 known answers (host)", philox_kat(), "");
     const int ndev = raftj_device_count();
     if (ndev == 0) {
@@ -643,6 +712,7 @@ int main(int argc, char** argv) {
     printf("device: %s, %d SMs, %.0f MB L2\n\n", prop.name, prop.multiProcessorCount, prop.l2CacheSize / 1048576.0);
 
     for (int V : {1000, emu ? 6000 : 32000}) for (int bf : {0, 1}) check_sampling_replica(V, bf, emu ? 40 : quick ? 128 : 512);
+    for (int bf : {0, 1}) check_split_edges(bf);
     const int n = 1000000;
     if (!emu) {
         vector<float> x = gaussian(1000, 2.0), peaked = gaussian(32000, 3.0);

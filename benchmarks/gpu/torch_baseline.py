@@ -179,11 +179,15 @@ def report(out_dir):
         print(f"  FAIL {c['name']}: {c['detail']}")
     out = []
     print("\nsampling (floor = one read of the logits; floor4 = the issue's 4*B*V bytes; targets: B>=32 "
-          "within 3x floor4, filtered >= 5x faster than the torch chain)")
-    print(f"{'B':>4} {'V':>7} {'dtype':>5} {'mode':>9} {'us':>9} {'x floor':>8} {'x floor4':>8} {'torch us':>9} "
-          f"{'speedup':>8}  target")
-    for r in kc["bench"]:
-        if r["kind"] != "sampling":
+          "within 3x floor4, filtered >= 5x faster than the torch chain; splits = blocks per row chosen by "
+          "raftj_sample_splits, 1/row us = one block per row in the same run)")
+    print(f"{'B':>4} {'V':>7} {'dtype':>5} {'mode':>9} {'splits':>6} {'us':>9} {'x floor':>8} {'x floor4':>8} "
+          f"{'torch us':>9} {'speedup':>8} {'1/row us':>9}  target")
+    samp = [r for r in kc["bench"] if r["kind"] == "sampling"]
+    # One block per row, timed beside the split path the dispatcher chose (kernel_check's "chosen": false rows).
+    per_row = {key(r): r["us"] for r in samp if not r.get("chosen", True)}
+    for r in samp:
+        if not r.get("chosen", True):
             continue
         t = tmap.get(key(r))
         xf, xf4 = r["us"] / r["floor_us"], r["us"] / r["floor4_us"]
@@ -193,9 +197,11 @@ def report(out_dir):
             ok = xf4 <= 3 and (r["mode"] != "topk_topp" or sp >= 5)
             verdict = "ok" if ok else "MISS"
         l2 = " (L2)" if r.get("l2_resident") else ""
-        print(f"{r['B']:>4} {r['V']:>7} {r['dtype']:>5} {r['mode']:>9} {r['us']:>9.1f} {xf:>8.2f} {xf4:>8.2f} "
-              f"{t if t else float('nan'):>9.1f} {sp:>8.1f}  {verdict}{l2}")
-        out.append(dict(r, torch_us=t, x_floor=xf, x_floor4=xf4, speedup=sp, verdict=verdict))
+        pr = per_row.get(key(r), float("nan"))
+        print(f"{r['B']:>4} {r['V']:>7} {r['dtype']:>5} {r['mode']:>9} {r.get('splits', 1):>6} {r['us']:>9.1f} {xf:>8.2f} "
+              f"{xf4:>8.2f} {t if t else float('nan'):>9.1f} {sp:>8.1f} {pr:>9.1f}  {verdict}{l2}")
+        out.append(dict(r, torch_us=t, x_floor=xf, x_floor4=xf4, speedup=sp, one_block_per_row_us=per_row.get(key(r)),
+                        verdict=verdict))
     print("\nsegmented top-1 (target: >= 5x faster than torch.topk at P=4096, K=16)")
     print(f"{'P':>5} {'K':>4} {'KL':>3} {'us':>8} {'torch us':>9} {'speedup':>8}")
     for r in kc["bench"]:

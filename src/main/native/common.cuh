@@ -126,18 +126,17 @@ struct Raw4<__nv_bfloat16> {
 };
 
 // Calls f(g, v) for each group g of 4 consecutive elements (4g..4g+3, those >= n set to -inf)
-// owned by this thread; 16 / sizeof(T) groups' loads (32 KB per 512 threads) are in flight before
-// the first use. vec_ok: p is aligned to 4 elements.
+// in [g_begin, g_end) owned by this thread; 16 / sizeof(T) groups' loads (32 KB per 512 threads)
+// are in flight before the first use. vec_ok: p is aligned to 4 elements.
 template <int THREADS, typename T, typename F>
-__device__ inline void for_groups(const T* p, int64_t n, bool vec_ok, F&& f) {
+__device__ inline void for_groups(const T* p, int64_t n, bool vec_ok, int64_t g_begin, int64_t g_end, F&& f) {
     constexpr int UNROLL = 16 / sizeof(T);
-    const int64_t ng = (n + 3) >> 2;
-    for (int64_t g0 = threadIdx.x; g0 < ng; g0 += (int64_t)THREADS * UNROLL) {
+    for (int64_t g0 = g_begin + threadIdx.x; g0 < g_end; g0 += (int64_t)THREADS * UNROLL) {
         Raw4<T> raw[UNROLL];
 #pragma unroll
         for (int u = 0; u < UNROLL; ++u) {
             const int64_t g = g0 + (int64_t)u * THREADS;
-            if (g < ng) {
+            if (g < g_end) {
                 const int64_t i = g << 2;
                 if (vec_ok && i + 3 < n) raw[u].load(p + i);
                 else raw[u].load_tail(p, i, n);
@@ -146,13 +145,19 @@ __device__ inline void for_groups(const T* p, int64_t n, bool vec_ok, F&& f) {
 #pragma unroll
         for (int u = 0; u < UNROLL; ++u) {
             const int64_t g = g0 + (int64_t)u * THREADS;
-            if (g < ng) {
+            if (g < g_end) {
                 float v[4];
                 raw[u].get(v);
                 f(g, v);
             }
         }
     }
+}
+
+// The same over all the groups of p[0..n).
+template <int THREADS, typename T, typename F>
+__device__ inline void for_groups(const T* p, int64_t n, bool vec_ok, F&& f) {
+    for_groups<THREADS>(p, n, vec_ok, 0, (n + 3) >> 2, f);
 }
 
 // ---- keys: larger key = earlier in "value descending, index ascending" order ----

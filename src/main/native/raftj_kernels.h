@@ -72,11 +72,25 @@ RAFTJ_API int raftj_sync(void);
  * `seed` with counter (element/4, row, offset), so a draw is a pure function of its inputs.
  * Outputs (device, length B): tokens (int64) and logprobs = log_softmax(logits)[token] of the raw,
  * temperature-1, unfiltered row.
+ * `splits`: blocks per row. 0 or 1: one block per row, no workspace. S in [2, 64] (with 4*S <= V+3):
+ * each row is cut into S chunks that meet in `workspace` (device memory, 16-byte aligned, at least
+ * raftj_sample_workspace_bytes(B, V, S) bytes; its contents need no initialisation). Both ways
+ * draw the same tokens; the log-probabilities may differ in the last bits.
  */
 RAFTJ_API int raftj_sample(const void* logits, int dtype, int64_t B, int64_t V, int64_t row_stride,
                  const float* temperature, const int64_t* top_k, const float* top_p,
                  const float* min_p, uint64_t seed, uint64_t offset,
-                 int64_t* tokens, float* logprobs, void* stream);
+                 int64_t* tokens, float* logprobs, int splits, void* workspace,
+                 int64_t workspace_bytes, void* stream);
+
+/* Blocks per row raftj_sample should use for [B, V] on the current device: 1 when B fills the
+ * GPU's multiprocessors (or without a device), more when B is small (B * splits within the
+ * multiprocessor count, chunks of at least 8192 elements). */
+RAFTJ_API int raftj_sample_splits(int64_t B, int64_t V);
+
+/* Workspace bytes raftj_sample needs with `splits` blocks per row (0 for splits <= 1); -1 when the
+ * sizes are invalid. */
+RAFTJ_API int64_t raftj_sample_workspace_bytes(int64_t B, int64_t V, int splits);
 
 /* ---- topk.cu ---- */
 

@@ -82,8 +82,13 @@ public final class CudaKernels implements Kernels {
         Tensor tokens = empty(new long[] {b}, ScalarType.Long, dev);
         Tensor logprobs = empty(new long[] {b}, ScalarType.Float, dev);
         useDevice(dev);
+        // Few rows: several blocks per row meet in a workspace (from LibTorch's caching allocator).
+        int splits = NativeKernels.sampleSplits(b, v);
+        long wsBytes = NativeKernels.sampleWorkspaceBytes(b, v, splits);
+        Tensor ws = wsBytes > 0 ? empty(new long[] {wsBytes}, ScalarType.Byte, dev) : null;
         NativeKernels.check(NativeKernels.sample(addr(x), dtype, b, v, x.stride(0), addr(temperature), addr(topK),
-                addr(topP), addr(minP), seed, offset, addr(tokens), addr(logprobs), stream), "raftj_sample");
+                addr(topP), addr(minP), seed, offset, addr(tokens), addr(logprobs), splits, addr(ws),
+                Math.max(0, wsBytes), stream), "raftj_sample");
         return new Sampled(tokens, logprobs);
     }
 

@@ -109,8 +109,17 @@ public final class NativeKernels {
                                     @Cast("const float*") long temperature, @Cast("const int64_t*") long topK,
                                     @Cast("const float*") long topP, @Cast("const float*") long minP,
                                     @Cast("uint64_t") long seed, @Cast("uint64_t") long offset,
-                                    @Cast("int64_t*") long tokens, @Cast("float*") long logprobs,
+                                    @Cast("int64_t*") long tokens, @Cast("float*") long logprobs, int splits,
+                                    @Cast("void*") long workspace, @Cast("int64_t") long workspaceBytes,
                                     @Cast("void*") long stream);
+
+    /** Blocks per row {@link #sample} should use for [b, v] on the current device (1: no workspace). */
+    @Name("raftj_sample_splits")
+    public static native int sampleSplits(@Cast("int64_t") long b, @Cast("int64_t") long v);
+
+    @Name("raftj_sample_workspace_bytes")
+    public static native @Cast("int64_t") long sampleWorkspaceBytes(@Cast("int64_t") long b, @Cast("int64_t") long v,
+                                                                     int splits);
 
     @Name("raftj_segmented_topk")
     public static native int segmentedTopK(@Cast("const float*") long rewards, @Cast("const float*") long logp,

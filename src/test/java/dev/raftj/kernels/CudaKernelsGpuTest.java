@@ -46,10 +46,18 @@ class CudaKernelsGpuTest {
         assertNotNull(NativeKernels.statusString(1000 + 100));
         assertTrue(NativeKernels.deviceCount() >= 0);
         // Validation happens before any CUDA call, so these answer even without a device.
-        assertEquals(1, NativeKernels.sample(0, NativeKernels.F32, 1, 10, 10, 0, 0, 0, 0, 1, 0, 0, 0, 0));
+        assertEquals(1, NativeKernels.sample(0, NativeKernels.F32, 1, 10, 10, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0));
         assertEquals(1, NativeKernels.segmentedTopK(0, 0, 0, 0f, 4, 2000, 1, 0, 0, 0));
         assertEquals(-1, NativeKernels.globalTopKWorkspaceBytes(10, 11));
-        assertEquals(0, NativeKernels.sample(0, NativeKernels.F32, 0, 10, 10, 0, 0, 0, 0, 1, 0, 0, 0, 0));
+        assertEquals(0, NativeKernels.sample(0, NativeKernels.F32, 0, 10, 10, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0));
+        // The split path: no workspace is a status; too many splits for V is invalid.
+        assertEquals(0, NativeKernels.sampleWorkspaceBytes(8, 1000, 1));
+        assertTrue(NativeKernels.sampleWorkspaceBytes(8, 1000, 4) >= 8 * 4 * 32);
+        assertEquals(-1, NativeKernels.sampleWorkspaceBytes(8, 1000, 65));
+        assertEquals(3, NativeKernels.sample(8, NativeKernels.F32, 1, 100, 100, 0, 0, 0, 0, 1, 0, 8, 8, 4, 0, 0, 0));
+        assertEquals(1, NativeKernels.sample(8, NativeKernels.F32, 1, 10, 10, 0, 0, 0, 0, 1, 0, 8, 8, 4, 0, 0, 0));
+        int splits = NativeKernels.sampleSplits(4, 128_256);
+        assertTrue(splits >= 1 && splits <= 64, "splits " + splits);
     }
 
     // ---------------------------------------------------------------- references (plain Java)
@@ -304,7 +312,7 @@ class CudaKernelsGpuTest {
                 tokens.poison();
                 lps.poison();
                 NativeKernels.check(NativeKernels.sample(x.ptr, bf16 ? NativeKernels.BF16 : NativeKernels.F32, n,
-                        logits.length, 0, temp.ptr, topK.ptr, topP.ptr, mp.ptr, seed, 7, tokens.ptr, lps.ptr, 0),
+                        logits.length, 0, temp.ptr, topK.ptr, topP.ptr, mp.ptr, seed, 7, tokens.ptr, lps.ptr, 1, 0, 0, 0),
                         "raftj_sample");
                 long[] tok = tokens.longs();
                 float[] lp = lps.floats();
@@ -369,7 +377,7 @@ class CudaKernelsGpuTest {
                     tokens.poison();
                     lps.poison();
                     NativeKernels.check(NativeKernels.sample(x.ptr, bf16 ? NativeKernels.BF16 : NativeKernels.F32, b,
-                            v, v, temp.ptr, 0, 0, 0, 5, 0, tokens.ptr, lps.ptr, 0), "raftj_sample");
+                            v, v, temp.ptr, 0, 0, 0, 5, 0, tokens.ptr, lps.ptr, 1, 0, 0, 0), "raftj_sample");
                     long[] tok = tokens.longs();
                     float[] lp = lps.floats();
                     double[] want = new double[b];
@@ -385,6 +393,48 @@ class CudaKernelsGpuTest {
                         want[r] = logSoftmaxAt(row, best);
                     }
                     assertClose(lp, want, 1e-4, 1e-5, "greedy logprobs" + (bf16 ? " (bf16)" : ""));
+                }
+            }
+        }
+
+        @Test
+        void splitRowsDrawTheSameTokensAsOneBlockPerRow() {
+            Random rnd = new Random(5);
+            int b = 12;
+            int v = 40_000;
+            float[] x = gaussian(rnd, b * v, 2.0);
+            // Per row: greedy, plain, top-k, top-p, min-p, all three; twice over.
+            float[] t = {0f, 1f, 0.7f, 1.1f, 0.8f, 1f, 0f, 0.9f, 1.3f, 0.5f, 1f, 1f};
+            long[] k = {0, 0, 50, 0, 0, 40, 0, 0, 1, 0, 0, 7};
+            float[] p = {1f, 1f, 1f, 0.9f, 1f, 0.8f, 1f, 1f, 1f, 0.99f, 1f, 0.3f};
+            float[] mp = {0f, 0f, 0f, 0f, 0.05f, 0.01f, 0f, 0f, 0f, 0f, 0.1f, 0f};
+            int auto = NativeKernels.sampleSplits(b, v);
+            long[] reference = null;
+            float[] referenceLp = null;
+            for (int splits : new int[] {1, 3, 17, auto}) {
+                long wsBytes = NativeKernels.sampleWorkspaceBytes(b, v, splits);
+                try (Buf xs = Buf.of(x); Buf temp = Buf.of(t); Buf topK = Buf.of(k); Buf topP = Buf.of(p);
+                     Buf minP = Buf.of(mp); Buf tokens = new Buf(8L * b); Buf lps = new Buf(4L * b);
+                     Buf ws = new Buf(Math.max(1, wsBytes))) {
+                    tokens.poison();
+                    lps.poison();
+                    ws.poison(); // the workspace needs no initialisation
+                    NativeKernels.check(NativeKernels.sample(xs.ptr, NativeKernels.F32, b, v, v, temp.ptr, topK.ptr,
+                            topP.ptr, minP.ptr, 42, 3, tokens.ptr, lps.ptr, splits, ws.ptr, wsBytes, 0), "raftj_sample");
+                    long[] tok = tokens.longs();
+                    float[] lp = lps.floats();
+                    if (reference == null) {
+                        reference = tok;
+                        referenceLp = lp;
+                        continue;
+                    }
+                    assertTrue(Arrays.equals(reference, tok), "splits=" + splits + ": tokens " + Arrays.toString(tok)
+                            + ", one block per row " + Arrays.toString(reference));
+                    double[] want = new double[b];
+                    for (int r = 0; r < b; r++) {
+                        want[r] = referenceLp[r];
+                    }
+                    assertClose(lp, want, 1e-5, 1e-5, "logprobs with splits=" + splits);
                 }
             }
         }
