@@ -8,7 +8,8 @@ PyTorch (2.11 on the lent GPUs), and the report that sets them beside kernel_che
 Baselines (same shapes and input distribution as kernel_check): sampling as the softmax / sort /
 cumsum / multinomial chain (plus log_softmax for the returned logprob), torch.topk for segmented
 and global ranking (with the KL key computed by separate ops where asked), and index_select +
-linear for the reward head. Times are medians of CUDA-event means over rotated inputs.
+linear for the reward head. Times are medians of CUDA-event means over rotated inputs, eager (as
+a PyTorch user calls them) and captured in a CUDA graph (no Python or launch gaps).
 """
 import argparse
 import json
@@ -32,6 +33,44 @@ def timeit(torch, fn, iters, reps=5):
         b.synchronize()
         ts.append(a.elapsed_time(b) * 1000.0 / iters)
     return statistics.median(ts)
+
+
+def timeit_graph(torch, fn, iters, reps=5):
+    """The same calls captured once in a CUDA graph: torch's kernels without Python and launch
+    overhead between them (a stricter baseline than eager). None where capture fails."""
+    try:
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for i in range(3):
+                fn(i)
+        torch.cuda.current_stream().wait_stream(side)
+        g = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(g):
+            for i in range(iters):
+                fn(i)
+        g.replay()
+        torch.cuda.synchronize()
+        ts = []
+        for _ in range(reps):
+            a = torch.cuda.Event(enable_timing=True)
+            b = torch.cuda.Event(enable_timing=True)
+            a.record()
+            g.replay()
+            b.record()
+            b.synchronize()
+            ts.append(a.elapsed_time(b) * 1000.0 / iters)
+        del g
+        return statistics.median(ts)
+    except Exception as e:  # e.g. an op that cannot be captured
+        print(f"  (CUDA graph capture failed: {type(e).__name__}: {str(e)[:120]})")
+        torch.cuda.synchronize()
+        return None
+
+
+def both(torch, fn, iters):
+    """(eager us, CUDA-graph us or None)."""
+    return timeit(torch, fn, iters), timeit_graph(torch, fn, iters)
 
 
 def lm_logits(torch, rows, V, gen):
@@ -105,9 +144,9 @@ def run_baselines(out_dir):
                         fn = lambda i: chain_plain(xs[i % sets], t)
                     else:
                         fn = lambda i: chain_greedy(xs[i % sets])
-                    us = timeit(torch, fn, iters)
-                    rows.append(dict(kind="sampling", B=B, V=V, dtype=dtype, mode=mode, torch_us=us))
-                    print(f"sampling B={B} V={V} {dtype} {mode}: torch chain {us:.1f} us")
+                    us, gus = both(torch, fn, iters)
+                    rows.append(dict(kind="sampling", B=B, V=V, dtype=dtype, mode=mode, torch_us=us, torch_graph_us=gus))
+                    print(f"sampling B={B} V={V} {dtype} {mode}: torch chain {us:.1f} us (graph {gus})")
                 del xs
         del pool
 
@@ -122,15 +161,15 @@ def run_baselines(out_dir):
                     fn = lambda i: torch.topk(r[i % sets] - 0.1 * (lp[i % sets] - lr[i % sets]), 1, dim=1)
                 else:
                     fn = lambda i: torch.topk(r[i % sets], 1, dim=1)
-                us = timeit(torch, fn, 200)
-                rows.append(dict(kind="segmented_topk", P=P, K=K, m=1, kl=kl, torch_us=us))
-                print(f"segmented top-1 P={P} K={K} kl={kl}: torch.topk {us:.1f} us")
+                us, gus = both(torch, fn, 200)
+                rows.append(dict(kind="segmented_topk", P=P, K=K, m=1, kl=kl, torch_us=us, torch_graph_us=gus))
+                print(f"segmented top-1 P={P} K={K} kl={kl}: torch.topk {us:.1f} us (graph {gus})")
     for kl in (0, 1):
         N, k = 65536, 2048
         r, lp, lr = (torch.randn(N, device=dev) for _ in range(3))
         fn = (lambda i: torch.topk(r - 0.1 * (lp - lr), k)) if kl else (lambda i: torch.topk(r, k))
-        us = timeit(torch, fn, 50)
-        rows.append(dict(kind="global_topk", N=N, k=k, kl=kl, torch_us=us))
+        us, gus = both(torch, fn, 50)
+        rows.append(dict(kind="global_topk", N=N, k=k, kl=kl, torch_us=us, torch_graph_us=gus))
         print(f"global top-k N={N} k={k} kl={kl}: torch.topk {us:.1f} us")
 
     for B in (64, 512):
@@ -143,8 +182,8 @@ def run_baselines(out_dir):
             last = (torch.arange(B, device=dev) * 37) % T
             flat_idx = torch.arange(B, device=dev) * T + last
             fn = lambda i: torch.nn.functional.linear(h.view(B * T, H).index_select(0, flat_idx), w, bias).float()
-            us = timeit(torch, fn, 200)
-            rows.append(dict(kind="reward_head", B=B, T=T, H=H, dtype=dtype, torch_us=us))
+            us, gus = both(torch, fn, 200)
+            rows.append(dict(kind="reward_head", B=B, T=T, H=H, dtype=dtype, torch_us=us, torch_graph_us=gus))
             print(f"reward head B={B} {dtype}: index_select + linear {us:.1f} us")
             del h
 
@@ -171,6 +210,12 @@ def report(out_dir):
     tb_path = os.path.join(out_dir, "torch_baseline.json")
     tb = json.load(open(tb_path)) if os.path.exists(tb_path) else dict(bench=[], torch="-", copy_GBps=0)
     tmap = {key(r): r["torch_us"] for r in tb["bench"]}
+    gmap = {key(r): r.get("torch_graph_us") for r in tb["bench"]}
+
+    def graph_speedup(r):
+        g = gmap.get(key(r))
+        return g / r["us"] if g else float("nan")
+
     failed = [c for c in kc["checks"] if not c["pass"]]
     print(f"\n=== raftj kernels on {kc['device']} ({kc['sms']} SMs); copy {kc['copy_GBps']:.0f} GB/s "
           f"(torch {tb['torch']}: {tb['copy_GBps']:.0f} GB/s)")
@@ -180,9 +225,10 @@ def report(out_dir):
     out = []
     print("\nsampling (floor = one read of the logits; floor4 = the issue's 4*B*V bytes; targets: B>=32 "
           "within 3x floor4, filtered >= 5x faster than the torch chain; splits = blocks per row chosen by "
-          "raftj_sample_splits, 1/row us = one block per row in the same run)")
+          "raftj_sample_splits, 1/row us = one block per row in the same run; x graph = speedup over the "
+          "torch chain captured in a CUDA graph, a stricter baseline)")
     print(f"{'B':>4} {'V':>7} {'dtype':>5} {'mode':>9} {'splits':>6} {'us':>9} {'x floor':>8} {'x floor4':>8} "
-          f"{'torch us':>9} {'speedup':>8} {'1/row us':>9}  target")
+          f"{'torch us':>9} {'speedup':>8} {'x graph':>8} {'1/row us':>9}  target")
     samp = [r for r in kc["bench"] if r["kind"] == "sampling"]
     # One block per row, timed beside the split path the dispatcher chose (kernel_check's "chosen": false rows).
     per_row = {key(r): r["us"] for r in samp if not r.get("chosen", True)}
@@ -199,11 +245,11 @@ def report(out_dir):
         l2 = " (L2)" if r.get("l2_resident") else ""
         pr = per_row.get(key(r), float("nan"))
         print(f"{r['B']:>4} {r['V']:>7} {r['dtype']:>5} {r['mode']:>9} {r.get('splits', 1):>6} {r['us']:>9.1f} {xf:>8.2f} "
-              f"{xf4:>8.2f} {t if t else float('nan'):>9.1f} {sp:>8.1f} {pr:>9.1f}  {verdict}{l2}")
-        out.append(dict(r, torch_us=t, x_floor=xf, x_floor4=xf4, speedup=sp, one_block_per_row_us=per_row.get(key(r)),
-                        verdict=verdict))
+              f"{xf4:>8.2f} {t if t else float('nan'):>9.1f} {sp:>8.1f} {graph_speedup(r):>8.1f} {pr:>9.1f}  {verdict}{l2}")
+        out.append(dict(r, torch_us=t, x_floor=xf, x_floor4=xf4, speedup=sp, torch_graph_us=gmap.get(key(r)),
+                        speedup_vs_graph=graph_speedup(r), one_block_per_row_us=per_row.get(key(r)), verdict=verdict))
     print("\nsegmented top-1 (target: >= 5x faster than torch.topk at P=4096, K=16)")
-    print(f"{'P':>5} {'K':>4} {'KL':>3} {'us':>8} {'torch us':>9} {'speedup':>8}")
+    print(f"{'P':>5} {'K':>4} {'KL':>3} {'us':>8} {'torch us':>9} {'speedup':>8} {'x graph':>8}")
     for r in kc["bench"]:
         if r["kind"] not in ("segmented_topk", "global_topk"):
             continue
@@ -211,11 +257,12 @@ def report(out_dir):
         sp = t / r["us"] if t else float("nan")
         if r["kind"] == "global_topk":
             print(f"global N={r['N']} k={r['k']} KL={r['kl']}: {r['us']:.1f} us, torch.topk {t or float('nan'):.1f} us, "
-                  f"speedup {sp:.1f}")
+                  f"speedup {sp:.1f} (x graph {graph_speedup(r):.1f})")
         else:
             tgt = ("ok" if sp >= 5 else "MISS") if (r["P"] == 4096 and r["K"] == 16) else ""
-            print(f"{r['P']:>5} {r['K']:>4} {r['kl']:>3} {r['us']:>8.2f} {t or float('nan'):>9.2f} {sp:>8.1f}  {tgt}")
-        out.append(dict(r, torch_us=t, speedup=sp))
+            print(f"{r['P']:>5} {r['K']:>4} {r['kl']:>3} {r['us']:>8.2f} {t or float('nan'):>9.2f} {sp:>8.1f} "
+                  f"{graph_speedup(r):>8.1f}  {tgt}")
+        out.append(dict(r, torch_us=t, speedup=sp, torch_graph_us=gmap.get(key(r)), speedup_vs_graph=graph_speedup(r)))
     print("\nreward head (T=256, H=4096) vs index_select + linear")
     for r in kc["bench"]:
         if r["kind"] != "reward_head":
@@ -223,8 +270,8 @@ def report(out_dir):
         t = tmap.get(key(r))
         sp = t / r["us"] if t else float("nan")
         print(f"B={r['B']:>4} {r['dtype']}: {r['us']:.2f} us (floor {r['floor_us']:.2f}), torch {t or float('nan'):.2f} us, "
-              f"speedup {sp:.1f}")
-        out.append(dict(r, torch_us=t, speedup=sp))
+              f"speedup {sp:.1f} (x graph {graph_speedup(r):.1f})")
+        out.append(dict(r, torch_us=t, speedup=sp, torch_graph_us=gmap.get(key(r)), speedup_vs_graph=graph_speedup(r)))
     path = os.path.join(out_dir, "report.json")
     with open(path + ".tmp", "w") as f:
         json.dump(dict(device=kc["device"], copy_GBps=kc["copy_GBps"], torch=tb["torch"],
