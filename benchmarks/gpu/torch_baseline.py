@@ -18,21 +18,29 @@ import statistics
 import sys
 
 
-def timeit(torch, fn, iters, reps=5):
-    for i in range(3):
-        fn(i)
-    torch.cuda.synchronize()
+def event_us(torch, run, iters, reps):
+    """Median over reps of the CUDA-event time of run(), per one of its iters calls, in microseconds."""
     ts = []
     for _ in range(reps):
         a = torch.cuda.Event(enable_timing=True)
         b = torch.cuda.Event(enable_timing=True)
         a.record()
-        for i in range(iters):
-            fn(i)
+        run()
         b.record()
         b.synchronize()
         ts.append(a.elapsed_time(b) * 1000.0 / iters)
     return statistics.median(ts)
+
+
+def timeit(torch, fn, iters, reps=5):
+    for i in range(3):
+        fn(i)
+    torch.cuda.synchronize()
+
+    def run():
+        for i in range(iters):
+            fn(i)
+    return event_us(torch, run, iters, reps)
 
 
 def timeit_graph(torch, fn, iters, reps=5):
@@ -51,17 +59,7 @@ def timeit_graph(torch, fn, iters, reps=5):
                 fn(i)
         g.replay()
         torch.cuda.synchronize()
-        ts = []
-        for _ in range(reps):
-            a = torch.cuda.Event(enable_timing=True)
-            b = torch.cuda.Event(enable_timing=True)
-            a.record()
-            g.replay()
-            b.record()
-            b.synchronize()
-            ts.append(a.elapsed_time(b) * 1000.0 / iters)
-        del g
-        return statistics.median(ts)
+        return event_us(torch, g.replay, iters, reps)
     except Exception as e:  # e.g. an op that cannot be captured
         print(f"  (CUDA graph capture failed: {type(e).__name__}: {str(e)[:120]})")
         torch.cuda.synchronize()

@@ -83,6 +83,22 @@ __device__ inline RowParams row_params(const float* temperature, const int64_t* 
     return r;
 }
 
+// A raftj_sample call as its kernels see it.
+template <typename T>
+struct SampleArgs {
+    const T* logits;
+    int64_t V, stride;
+    const float* temperature;
+    const int64_t* top_k;
+    const float* top_p;
+    const float* min_p;
+    uint64_t seed, offset;
+    int64_t* tokens;
+    float* logprobs;
+    int S;              // blocks per row (split path)
+    unsigned char* ws;  // the split path's workspace
+};
+
 // Softmax statistics of a stretch of a row: max, sum of exp(x - max), first argmax (-1 when the
 // stretch is empty) and, for plain rows, the Gumbel-max winner.
 struct Stat {
@@ -120,6 +136,28 @@ struct Shared {
     ull acc_mass, mtot;
     int ncand, nspec, spec_over, base;
 };
+
+// Calls f(i, x_i, d_i, bin_i, q, noise) for every element of the row, where noise() returns the
+// Philox words of its group (element i's are pick(noise(), q)), drawn once per group and only if asked.
+template <int THREADS, typename T, typename F>
+__device__ inline void for_elements(const T* x, int64_t V, bool vec_ok, int64_t g0, int64_t g1, float m, float inv_t,
+                                    uint64_t seed, uint64_t offset, uint32_t row, F&& f) {
+    for_groups<THREADS>(x, V, vec_ok, g0, g1, [&](int64_t g, const float(&v)[4]) {
+        U4 rnd;
+        bool have = false;
+        auto noise = [&]() -> const U4& {
+            if (!have) { rnd = philox_group(seed, offset, row, (uint32_t)g); have = true; }
+            return rnd;
+        };
+#pragma unroll
+        for (int q = 0; q < 4; ++q) {
+            const int64_t i = 4 * g + q;
+            if (i >= V) break;
+            const float d = dist(m, v[q], inv_t);
+            f(i, v[q], d, bin_of(d), q, noise);
+        }
+    });
+}
 
 // Pass 1 over groups [g0, g1) of a row. Every thread gets the block's statistics.
 template <typename T, int THREADS>
@@ -191,26 +229,19 @@ __device__ void block_histogram(const T* x, int64_t V, bool vec_ok, int64_t g0, 
     volatile int* spec_over = &sh.spec_over;
     uint32_t far_cnt = 0;
     ull far_mass = 0;
-    for_groups<THREADS>(x, V, vec_ok, g0, g1, [&](int64_t g, const float(&v)[4]) {
-#pragma unroll
-        for (int q = 0; q < 4; ++q) {
-            const int64_t i = 4 * g + q;
-            if (i >= V) break;
-            const float d = dist(m, v[q], inv_t);
-            const int b = bin_of(d);
-            const ull ms = mass_of(rel_of(d));
-            if (b < NEAR_BINS) {
-                atomicAdd(&hcnt[b], 1u);
-                if (ms) atomicAdd(&hmass[b], ms);
-                if (b < SPEC_BINS && !*spec_over) {
-                    const int slot = atomicAdd(&sh.nspec, 1);
-                    if (slot < CAP) spec[slot] = make_key(v[q], (uint32_t)i);
-                    else *spec_over = 1;
-                }
-            } else {
-                far_cnt += 1;
-                far_mass += ms;
+    for_elements<THREADS>(x, V, vec_ok, g0, g1, m, inv_t, 0, 0, 0, [&](int64_t i, float xv, float d, int b, int, auto&) {
+        const ull ms = mass_of(rel_of(d));
+        if (b < NEAR_BINS) {
+            atomicAdd(&hcnt[b], 1u);
+            if (ms) atomicAdd(&hmass[b], ms);
+            if (b < SPEC_BINS && !*spec_over) {
+                const int slot = atomicAdd(&sh.nspec, 1);
+                if (slot < CAP) spec[slot] = make_key(xv, (uint32_t)i);
+                else *spec_over = 1;
             }
+        } else {
+            far_cnt += 1;
+            far_mass += ms;
         }
     });
     far_cnt = block_sum<THREADS>(far_cnt, sh.wcnt);
@@ -275,16 +306,10 @@ struct BracketSource {
     int s, e;
     template <typename F>
     __device__ void for_each(F&& f) const {
-        for_groups<THREADS>(x, V, vec_ok, [&](int64_t g, const float(&v)[4]) {
-#pragma unroll
-            for (int q = 0; q < 4; ++q) {
-                const int64_t i = 4 * g + q;
-                if (i >= V) break;
-                const float d = dist(m, v[q], inv_t);
-                const int b = bin_of(d);
-                if (b >= s && b <= e) f(make_key(v[q], (uint32_t)i), mass_of(rel_of(d)));
-            }
-        });
+        for_elements<THREADS>(x, V, vec_ok, 0, (V + 3) >> 2, m, inv_t, 0, 0, 0,
+                              [&](int64_t i, float xv, float d, int b, int, auto&) {
+                                  if (b >= s && b <= e) f(make_key(xv, (uint32_t)i), mass_of(rel_of(d)));
+                              });
     }
 };
 
@@ -319,24 +344,15 @@ __device__ Best draw_filtered(const T* x, int64_t V, bool vec_ok, const RowParam
             else if (b <= e) cand[atomicAdd(&sh.ncand, 1)] = key;
         }
     } else if (fits) {
-        for_groups<THREADS>(x, V, vec_ok, [&](int64_t g, const float(&v)[4]) {
-            U4 rnd;
-            bool have = false;
-#pragma unroll
-            for (int q = 0; q < 4; ++q) {
-                const int64_t i = 4 * g + q;
-                if (i >= V) break;
-                const float d = dist(m, v[q], inv_t);
-                const int b = bin_of(d);
-                if (b < s) {
-                    if (!have) { rnd = philox_group(seed, offset, row, (uint32_t)g); have = true; }
-                    gumbel_keep(tb, rp, d, i, rnd, q);
-                } else if (b <= e) {
-                    const int slot = atomicAdd(&sh.ncand, 1);
-                    if (slot < CAP) cand[slot] = make_key(v[q], (uint32_t)i);
-                }
-            }
-        });
+        for_elements<THREADS>(x, V, vec_ok, 0, (V + 3) >> 2, m, inv_t, seed, offset, row,
+                              [&](int64_t i, float xv, float d, int b, int q, auto& noise) {
+                                  if (b < s) {
+                                      gumbel_keep(tb, rp, d, i, noise(), q);
+                                  } else if (b <= e) {
+                                      const int slot = atomicAdd(&sh.ncand, 1);
+                                      if (slot < CAP) cand[slot] = make_key(xv, (uint32_t)i);
+                                  }
+                              });
     } else {
         // The bracket does not fit: exact radix select over it, then one more pass.
         const BracketSource<T, THREADS> src{x, V, vec_ok, m, inv_t, s, e};
@@ -352,21 +368,11 @@ __device__ Best draw_filtered(const T* x, int64_t V, bool vec_ok, const RowParam
                                                             sh.acc_mass, &sh.rs);
             cutoff = cutoff > r.cutoff ? cutoff : r.cutoff;
         }
-        for_groups<THREADS>(x, V, vec_ok, [&](int64_t g, const float(&v)[4]) {
-            U4 rnd;
-            bool have = false;
-#pragma unroll
-            for (int q = 0; q < 4; ++q) {
-                const int64_t i = 4 * g + q;
-                if (i >= V) break;
-                const float d = dist(m, v[q], inv_t);
-                const int b = bin_of(d);
-                if (b < s || (b <= e && make_key(v[q], (uint32_t)i) >= cutoff)) {
-                    if (!have) { rnd = philox_group(seed, offset, row, (uint32_t)g); have = true; }
-                    gumbel_keep(tb, rp, d, i, rnd, q);
-                }
-            }
-        });
+        for_elements<THREADS>(x, V, vec_ok, 0, (V + 3) >> 2, m, inv_t, seed, offset, row,
+                              [&](int64_t i, float xv, float d, int b, int q, auto& noise) {
+                                  if (b < s || (b <= e && make_key(xv, (uint32_t)i) >= cutoff))
+                                      gumbel_keep(tb, rp, d, i, noise(), q);
+                              });
         return block_best<THREADS>(tb, sh.best);
     }
     __syncthreads();
@@ -428,10 +434,7 @@ __device__ inline bool aligned4(const T* x) { return (reinterpret_cast<uintptr_t
 
 template <typename T, int THREADS>
 __global__ void __launch_bounds__(THREADS, 1)
-sample_kernel(const T* __restrict__ logits, int64_t V, int64_t stride, const float* __restrict__ temperature,
-              const int64_t* __restrict__ top_k, const float* __restrict__ top_p,
-              const float* __restrict__ min_p, uint64_t seed, uint64_t offset,
-              int64_t* __restrict__ tokens, float* __restrict__ logprobs) {
+sample_kernel(const SampleArgs<T> a) {
     __shared__ Shared sh;
     RAFTJ_DYN_SMEM(dyn);
     ull* cand = reinterpret_cast<ull*>(dyn);  // [CAP] bracket keys
@@ -440,11 +443,11 @@ sample_kernel(const T* __restrict__ logits, int64_t V, int64_t stride, const flo
     ull* hmass = scan;                        // [NB] histogram (overlays scan until the draw)
     uint32_t* hcnt = reinterpret_cast<uint32_t*>(scan + NB);
 
-    const int64_t row = blockIdx.x;
-    const T* x = logits + row * stride;
+    const int64_t row = blockIdx.x, V = a.V;
+    const T* x = a.logits + row * a.stride;
     const bool vec_ok = aligned4(x);
-    const RowParams rp = row_params(temperature, top_k, top_p, min_p, row, V);
-    const Stat st = block_stats<T, THREADS>(x, V, vec_ok, 0, (V + 3) >> 2, rp, seed, offset, (uint32_t)row, sh);
+    const RowParams rp = row_params(a.temperature, a.top_k, a.top_p, a.min_p, row, a.V);
+    const Stat st = block_stats<T, THREADS>(x, V, vec_ok, 0, (V + 3) >> 2, rp, a.seed, a.offset, (uint32_t)row, sh);
 
     int64_t token = st.a < 0 ? 0 : st.a;
     if (rp.plain) {
@@ -458,11 +461,11 @@ sample_kernel(const T* __restrict__ logits, int64_t V, int64_t stride, const flo
         } else {
             no_bracket(sh);
         }
-        const Best b = draw_filtered<T, THREADS>(x, V, vec_ok, rp, st.m, seed, offset, (uint32_t)row, spec, ns,
+        const Best b = draw_filtered<T, THREADS>(x, V, vec_ok, rp, st.m, a.seed, a.offset, (uint32_t)row, spec, ns,
                                                  ns <= CAP, cand, scan, sh);
         if (b.idx != INT64_MAX) token = b.idx;
     }
-    if (threadIdx.x == 0) write_draw(x, row, st, token, tokens, logprobs);
+    if (threadIdx.x == 0) write_draw(x, row, st, token, a.tokens, a.logprobs);
 }
 
 // ---------------------------------------------------------------- S blocks per row
@@ -510,18 +513,17 @@ __device__ inline void chunk_of(int64_t V, int S, int c, int64_t& g0, int64_t& g
 // Pass 1 per chunk; also clears the row's histogram and counters for split_hist.
 template <typename T, int THREADS>
 __global__ void __launch_bounds__(THREADS)
-split_stats(const T* __restrict__ logits, int64_t V, int64_t stride, const float* __restrict__ temperature,
-            const int64_t* __restrict__ top_k, const float* __restrict__ top_p, const float* __restrict__ min_p,
-            uint64_t seed, uint64_t offset, int S, unsigned char* __restrict__ ws) {
+split_stats(const SampleArgs<T> a) {
     __shared__ Shared sh;
+    const int S = a.S;
     const int64_t row = blockIdx.x / S;
     const int c = (int)(blockIdx.x % S);
-    const T* x = logits + row * stride;
-    const RowParams rp = row_params(temperature, top_k, top_p, min_p, row, V);
-    const RowWs w(ws, S, row);
+    const T* x = a.logits + row * a.stride;
+    const RowParams rp = row_params(a.temperature, a.top_k, a.top_p, a.min_p, row, a.V);
     int64_t g0, g1;
-    chunk_of(V, S, c, g0, g1);
-    const Stat st = block_stats<T, THREADS>(x, V, aligned4(x), g0, g1, rp, seed, offset, (uint32_t)row, sh);
+    chunk_of(a.V, S, c, g0, g1);
+    const Stat st = block_stats<T, THREADS>(x, a.V, aligned4(x), g0, g1, rp, a.seed, a.offset, (uint32_t)row, sh);
+    const RowWs w(a.ws, S, row);
     if (threadIdx.x == 0) w.stats[c] = st;
     if (rp.bracketed()) {
         const int b0 = (int)((int64_t)NB * c / S), b1 = (int)((int64_t)NB * (c + 1) / S);
@@ -541,21 +543,20 @@ __device__ inline Stat merged_stats(const Stat* stats, int S) {
 // draw within the chunk.
 template <typename T, int THREADS>
 __global__ void __launch_bounds__(THREADS)
-split_hist(const T* __restrict__ logits, int64_t V, int64_t stride, const float* __restrict__ temperature,
-           const int64_t* __restrict__ top_k, const float* __restrict__ top_p, const float* __restrict__ min_p,
-           uint64_t seed, uint64_t offset, int S, unsigned char* __restrict__ ws) {
+split_hist(const SampleArgs<T> a) {
     __shared__ Shared sh;
     RAFTJ_DYN_SMEM(dyn);
     ull* spec = reinterpret_cast<ull*>(dyn);  // [CAP]
     ull* hmass = spec + CAP;                  // [NB]
     uint32_t* hcnt = reinterpret_cast<uint32_t*>(hmass + NB);
-    const int64_t row = blockIdx.x / S;
+    const int S = a.S;
+    const int64_t row = blockIdx.x / S, V = a.V;
     const int c = (int)(blockIdx.x % S);
-    const RowParams rp = row_params(temperature, top_k, top_p, min_p, row, V);
+    const RowParams rp = row_params(a.temperature, a.top_k, a.top_p, a.min_p, row, a.V);
     if (rp.greedy || rp.plain) return;
-    const T* x = logits + row * stride;
+    const T* x = a.logits + row * a.stride;
     const bool vec_ok = aligned4(x);
-    const RowWs w(ws, S, row);
+    const RowWs w(a.ws, S, row);
     int64_t g0, g1;
     chunk_of(V, S, c, g0, g1);
     if (threadIdx.x == 0) sh.stat = merged_stats(w.stats, S);
@@ -563,15 +564,10 @@ split_hist(const T* __restrict__ logits, int64_t V, int64_t stride, const float*
     const float m = sh.stat.m;
     if (!rp.bracketed()) {
         Best tb{-INFINITY, INT64_MAX};
-        for_groups<THREADS>(x, V, vec_ok, g0, g1, [&](int64_t g, const float(&v)[4]) {
-            const U4 rnd = philox_group(seed, offset, (uint32_t)row, (uint32_t)g);
-#pragma unroll
-            for (int q = 0; q < 4; ++q) {
-                const int64_t i = 4 * g + q;
-                if (i >= V) break;
-                gumbel_keep(tb, rp, dist(m, v[q], rp.inv_t), i, rnd, q);
-            }
-        });
+        for_elements<THREADS>(x, V, vec_ok, g0, g1, m, rp.inv_t, a.seed, a.offset, (uint32_t)row,
+                              [&](int64_t i, float, float d, int, int q, auto& noise) {
+                                  gumbel_keep(tb, rp, d, i, noise(), q);
+                              });
         const Best b = block_best<THREADS>(tb, sh.best);
         if (threadIdx.x == 0) w.minp[c] = b;
         return;
@@ -599,10 +595,7 @@ split_hist(const T* __restrict__ logits, int64_t V, int64_t stride, const float*
 // copy, as sample_kernel does after its pass 2).
 template <typename T, int THREADS>
 __global__ void __launch_bounds__(THREADS, 1)
-split_finish(const T* __restrict__ logits, int64_t V, int64_t stride, const float* __restrict__ temperature,
-             const int64_t* __restrict__ top_k, const float* __restrict__ top_p, const float* __restrict__ min_p,
-             uint64_t seed, uint64_t offset, int S, unsigned char* __restrict__ ws, int64_t* __restrict__ tokens,
-             float* __restrict__ logprobs) {
+split_finish(const SampleArgs<T> a) {
     __shared__ Shared sh;
     RAFTJ_DYN_SMEM(dyn);
     ull* cand = reinterpret_cast<ull*>(dyn);
@@ -610,10 +603,11 @@ split_finish(const T* __restrict__ logits, int64_t V, int64_t stride, const floa
     ull* spec = scan + CAP;
     ull* hmass = scan;
     uint32_t* hcnt = reinterpret_cast<uint32_t*>(scan + NB);
+    const int S = a.S;
     const int64_t row = blockIdx.x;
-    const T* x = logits + row * stride;
-    const RowParams rp = row_params(temperature, top_k, top_p, min_p, row, V);
-    const RowWs w(ws, S, row);
+    const T* x = a.logits + row * a.stride;
+    const RowParams rp = row_params(a.temperature, a.top_k, a.top_p, a.min_p, row, a.V);
+    const RowWs w(a.ws, S, row);
     if (threadIdx.x == 0) sh.stat = merged_stats(w.stats, S);
     __syncthreads();
     const Stat st = sh.stat;
@@ -632,11 +626,11 @@ split_finish(const T* __restrict__ logits, int64_t V, int64_t stride, const floa
         const bool complete = !*w.over && ns <= CAP;
         if (complete && sh.e < SPEC_BINS)
             for (int j = threadIdx.x; j < ns; j += THREADS) spec[j] = w.spec[j];
-        const Best b = draw_filtered<T, THREADS>(x, V, aligned4(x), rp, st.m, seed, offset, (uint32_t)row, spec, ns,
-                                                 complete, cand, scan, sh);
+        const Best b = draw_filtered<T, THREADS>(x, a.V, aligned4(x), rp, st.m, a.seed, a.offset, (uint32_t)row, spec,
+                                                 ns, complete, cand, scan, sh);
         if (b.idx != INT64_MAX) token = b.idx;
     }
-    if (threadIdx.x == 0) write_draw(x, row, st, token, tokens, logprobs);
+    if (threadIdx.x == 0) write_draw(x, row, st, token, a.tokens, a.logprobs);
 }
 
 int sm_count() {
@@ -651,18 +645,14 @@ int sm_count() {
 }
 
 template <typename T, int THREADS>
-int launch(const void* logits_v, int64_t B, int64_t V, int64_t stride, const float* temperature,
-           const int64_t* top_k, const float* top_p, const float* min_p, uint64_t seed, uint64_t offset,
-           int64_t* tokens, float* logprobs, int S, unsigned char* ws, cudaStream_t stream) {
-    const T* logits = static_cast<const T*>(logits_v);
+int launch(const SampleArgs<T>& a, int64_t B, cudaStream_t stream) {
     const size_t smem = 3 * CAP * sizeof(ull);  // 96 KB
-    if (S <= 1) {
+    if (a.S <= 1) {
         static bool ok[64];
         auto kernel = sample_kernel<T, THREADS>;
         const int st = allow_smem(kernel, smem, ok);
         if (st != RAFTJ_OK) return st;
-        RAFTJ_LAUNCH(kernel, (unsigned)B, THREADS, smem, stream, logits, V, stride, temperature, top_k, top_p, min_p,
-                     seed, offset, tokens, logprobs);
+        RAFTJ_LAUNCH(kernel, (unsigned)B, THREADS, smem, stream, a);
         return launch_status();
     }
     static bool ok_hist[64], ok_finish[64];
@@ -673,18 +663,23 @@ int launch(const void* logits_v, int64_t B, int64_t V, int64_t stride, const flo
     int st = allow_smem(hist, hist_smem, ok_hist);
     if (st == RAFTJ_OK) st = allow_smem(finish, smem, ok_finish);
     if (st != RAFTJ_OK) return st;
-    const unsigned blocks = (unsigned)(B * S);
-    RAFTJ_LAUNCH(stats, blocks, THREADS, 0, stream, logits, V, stride, temperature, top_k, top_p,
-                 min_p, seed, offset, S, ws);
+    const unsigned blocks = (unsigned)(B * a.S);
+    RAFTJ_LAUNCH(stats, blocks, THREADS, 0, stream, a);
     if ((st = launch_status()) != RAFTJ_OK) return st;
-    if (top_k || top_p || min_p) {  // with no filter array no row needs pass 2
-        RAFTJ_LAUNCH(hist, blocks, THREADS, hist_smem, stream, logits, V, stride, temperature, top_k, top_p, min_p,
-                     seed, offset, S, ws);
+    if (a.top_k || a.top_p || a.min_p) {  // with no filter array no row needs pass 2
+        RAFTJ_LAUNCH(hist, blocks, THREADS, hist_smem, stream, a);
         if ((st = launch_status()) != RAFTJ_OK) return st;
     }
-    RAFTJ_LAUNCH(finish, (unsigned)B, THREADS, smem, stream, logits, V, stride, temperature, top_k, top_p, min_p, seed,
-                 offset, S, ws, tokens, logprobs);
+    RAFTJ_LAUNCH(finish, (unsigned)B, THREADS, smem, stream, a);
     return launch_status();
+}
+
+template <typename T>
+SampleArgs<T> args(const void* logits, int64_t V, int64_t stride, const float* temperature, const int64_t* top_k,
+                   const float* top_p, const float* min_p, uint64_t seed, uint64_t offset, int64_t* tokens,
+                   float* logprobs, int S, void* ws) {
+    return SampleArgs<T>{static_cast<const T*>(logits), V, stride, temperature, top_k, top_p, min_p, seed, offset,
+                         tokens, logprobs, S, static_cast<unsigned char*>(ws)};
 }
 
 bool valid_sizes(int64_t B, int64_t V) { return B >= 0 && B <= 0x7FFFFFFF && V >= 1 && V < (int64_t(1) << 27); }
@@ -726,10 +721,12 @@ extern "C" int raftj_sample(const void* logits, int dtype, int64_t B, int64_t V,
     const int64_t need = raftj_sample_workspace_bytes(B, V, splits);
     if (need > 0 && (!workspace || workspace_bytes < need || (reinterpret_cast<uintptr_t>(workspace) & 15)))
         return RAFTJ_ERR_WORKSPACE;
-    unsigned char* ws = static_cast<unsigned char*>(workspace);
     if (dtype == RAFTJ_F32)
-        return launch<float, SAMPLE_THREADS>(logits, B, V, row_stride, temperature, top_k, top_p, min_p, seed, offset,
-                                             tokens, logprobs, splits, ws, as_stream(stream));
-    return launch<__nv_bfloat16, SAMPLE_THREADS>(logits, B, V, row_stride, temperature, top_k, top_p, min_p, seed,
-                                                 offset, tokens, logprobs, splits, ws, as_stream(stream));
+        return launch<float, SAMPLE_THREADS>(args<float>(logits, V, row_stride, temperature, top_k, top_p, min_p, seed,
+                                                         offset, tokens, logprobs, splits, workspace),
+                                             B, as_stream(stream));
+    return launch<__nv_bfloat16, SAMPLE_THREADS>(args<__nv_bfloat16>(logits, V, row_stride, temperature, top_k, top_p,
+                                                                     min_p, seed, offset, tokens, logprobs, splits,
+                                                                     workspace),
+                                                 B, as_stream(stream));
 }
