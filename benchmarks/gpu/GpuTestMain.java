@@ -14,7 +14,8 @@ import org.junit.platform.engine.discovery.DiscoverySelectors;
  * own loading is off (-Dorg.bytedeco.javacpp.loadLibraries=false); then, with "--probe-torch",
  * reports whether the PyTorch JNI works there (a CUDA tensor and a sum); then runs the JUnit
  * classes given as arguments and prints a summary. Exit status: 0 all passed, 1 failures,
- * 3 a preload failed.
+ * 3 a preload failed. With "--run CLASS ARGS..." it calls CLASS.main(ARGS) instead of JUnit (the
+ * raftj CLI with LibTorch from the machine's Python install).
  */
 public final class GpuTestMain {
 
@@ -36,6 +37,11 @@ public final class GpuTestMain {
         if (args.length > 0 && args[0].equals("--probe-torch")) {
             first = 1;
             probeTorch();
+        }
+        if (args.length > first + 1 && args[first].equals("--run")) {
+            String[] rest = java.util.Arrays.copyOfRange(args, first + 2, args.length);
+            Class.forName(args[first + 1]).getMethod("main", String[].class).invoke(null, (Object) rest);
+            return;
         }
         LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request();
         for (int i = first; i < args.length; i++) {

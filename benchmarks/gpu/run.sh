@@ -10,7 +10,8 @@
 # 3. times the LibTorch baselines with this machine's PyTorch (torch_baseline.py);
 # 4. if a Java bundle was carried: checks whether the PyTorch 2.10 JNI (JavaCPP presets) links
 #    against this machine's torch 2.11 libraries, runs the JUnit GPU tests kernels-only, then with
-#    LibTorch from python's torch/lib;
+#    LibTorch from python's torch/lib; if that works, runs `raftj align --task arith --device cuda`
+#    end to end with the CUDA kernels and again with LibTorch's ops (-Draftj.kernels=torch);
 # 5. prints the ratio table last. Logs and JSON go to $OUT (or .dev/gpu-out).
 # Env: RAFTJ_QUICK=1 (fewer checks/sizes), RAFTJ_SANITIZE=1 (compute-sanitizer memcheck pass),
 #      RAFTJ_SKIP_JAVA=1, RAFTJ_SKIP_TORCH=1.
@@ -95,6 +96,24 @@ if [[ "${RAFTJ_SKIP_JAVA:-0}" != 1 && -f "$bundle" ]]; then
   LD_BIND_NOW=1 "$java" -Xss4m -Dorg.bytedeco.javacpp.loadLibraries=false -Draftj.preload="$pre" -cp "$cp_jars" \
     GpuTestMain --probe-torch dev.raftj.kernels.CudaKernelsGpuTest 2>&1 | tee "$out/java-torch.log" | tail -30
   echo "java (torch mode) exit status: ${PIPESTATUS[0]}"
+
+  if grep -q "cuda_is_available=true" "$out/java-torch.log" && grep -q "TORCH PROBE OK" "$out/java-torch.log"; then
+    # The product end to end: RAFT on the built-in arith task with every model on the GPU; first with
+    # the CUDA kernels, then with LibTorch's ops in their place (same run, same seed).
+    for k in cuda torch; do
+      step "Java: end to end, raftj align --task arith --device cuda, kernels: $k"
+      rm -rf "$work/e2e-$k"
+      LD_BIND_NOW=1 "$java" -Xss4m -Dorg.bytedeco.javacpp.loadLibraries=false -Draftj.preload="$pre" -Draftj.kernels=$k \
+        -cp "$cp_jars" GpuTestMain --run dev.raftj.cli.Main align --task arith --device cuda --out "$work/e2e-$k" \
+        >"$out/e2e-$k.log" 2>&1
+      echo "exit status: $?"
+      grep -E "kernels for|^\[|done:|error" "$out/e2e-$k.log" | tail -5
+      [[ -f "$work/e2e-$k/summary.json" ]] && cp "$work/e2e-$k/summary.json" "$out/e2e-$k-summary.json"
+      [[ -f "$work/e2e-$k/metrics.jsonl" ]] && cp "$work/e2e-$k/metrics.jsonl" "$out/e2e-$k-metrics.jsonl"
+    done
+  else
+    step "Java: end to end skipped (LibTorch from python did not load, or it sees no CUDA device)"
+  fi
 elif [[ "${RAFTJ_SKIP_JAVA:-0}" != 1 ]]; then
   step "Java: no .dev/gpu/bundle.tgz carried (run benchmarks/gpu/prepare.sh and carry .dev/gpu)"
 fi

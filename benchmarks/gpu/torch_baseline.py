@@ -270,10 +270,24 @@ def report(out_dir):
         print(f"B={r['B']:>4} {r['dtype']}: {r['us']:.2f} us (floor {r['floor_us']:.2f}), torch {t or float('nan'):.2f} us, "
               f"speedup {sp:.1f} (x graph {graph_speedup(r):.1f})")
         out.append(dict(r, torch_us=t, speedup=sp, torch_graph_us=gmap.get(key(r)), speedup_vs_graph=graph_speedup(r)))
+    e2e = {}
+    for k in ("cuda", "torch"):
+        f = os.path.join(out_dir, f"e2e-{k}-summary.json")
+        if os.path.exists(f):
+            e2e[k] = json.load(open(f))
+    if e2e:
+        print("\nend to end: raftj align --task arith --device cuda (RAFT, 15 stages x 64 prompts x 8 samples)")
+        print(f"{'kernels':>8} {'wall s':>8} {'generate s':>11} {'reward s':>9} {'select s':>9} {'train s':>8} "
+              f"{'eval base':>9} {'eval final':>10}")
+        for k, r in e2e.items():
+            t = r.get("time", {})
+            print(f"{k:>8} {r['seconds']:>8.2f} {t.get('generate', float('nan')):>11.2f} {t.get('reward', float('nan')):>9.2f} "
+                  f"{t.get('select', float('nan')):>9.3f} {t.get('train', float('nan')):>8.2f} {r['eval_reward_base']:>9.3f} "
+                  f"{r['eval_reward_final']:>10.3f}")
     path = os.path.join(out_dir, "report.json")
     with open(path + ".tmp", "w") as f:
         json.dump(dict(device=kc["device"], copy_GBps=kc["copy_GBps"], torch=tb["torch"],
-                       failed_checks=failed, rows=out), f, indent=1)
+                       failed_checks=failed, rows=out, end_to_end=e2e), f, indent=1)
     os.replace(path + ".tmp", path)
 
 

@@ -11,6 +11,7 @@ import dev.raftj.generate.Sample;
 import dev.raftj.generate.SamplingParams;
 import dev.raftj.model.CausalLM;
 import dev.raftj.model.RewardModel;
+import dev.raftj.model.Torch;
 import dev.raftj.reward.ExactAnswerReward;
 import dev.raftj.reward.ModelReward;
 import dev.raftj.reward.Reward;
@@ -19,6 +20,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * Everything an alignment loop works with, built from a configuration: the policy, the frozen
@@ -37,8 +40,9 @@ public final class AlignmentSetup {
     public AlignmentSetup(RaftConfig config, Path policyDir, Path configDir) {
         this.config = config;
         Path modelDir = resolve(configDir, config.model());
-        this.policy = CausalLM.load(policyDir != null ? policyDir : modelDir);
-        this.reference = CausalLM.load(modelDir);
+        Device device = Torch.device(config.device());
+        this.policy = CausalLM.load(policyDir != null ? policyDir : modelDir, device, ScalarType.Float);
+        this.reference = CausalLM.load(modelDir, device, ScalarType.Float);
         this.tokenizer = Tokenizer.load(modelDir);
         PromptDataset data = PromptDataset.read(resolve(configDir, config.prompts()));
         if (config.evalPrompts() != null) {
@@ -71,7 +75,7 @@ public final class AlignmentSetup {
         }
         if (spec.startsWith("model:")) {
             Path dir = resolve(configDir, spec.substring("model:".length()));
-            return new ModelReward(RewardModel.load(dir), Tokenizer.load(dir));
+            return new ModelReward(RewardModel.load(dir, policy.device(), ScalarType.Float), Tokenizer.load(dir));
         }
         throw new UserError("reward '" + spec + "': unknown (use 'exact', 'task:NAME' or 'model:DIR')");
     }

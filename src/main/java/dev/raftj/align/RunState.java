@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.OutputArchive;
 
@@ -117,7 +118,7 @@ public final class RunState {
         trainer = new SftStep(policy, cfg.lr(), cfg.weightDecay(), cfg.gradClip());
         if (optimizerState != null && !cfg.resetOptimizer()) {
             InputArchive in = new InputArchive();
-            in.load_from(optimizerState.toString());
+            in.load_from(optimizerState.toString(), new DeviceOptional(policy.device()));
             trainer.optimizer().load(in);
         }
         return trainer;

@@ -9,6 +9,7 @@ import dev.raftj.align.RunState;
 import dev.raftj.config.ConfigLoader;
 import dev.raftj.config.RaftConfig;
 import dev.raftj.config.UserError;
+import dev.raftj.model.Torch;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -64,13 +66,22 @@ public final class AlignCommand implements Callable<Integer> {
         } else {
             cfg = BuiltinTasks.config(task);
         }
+        if (deviceGiven()) modelOptions.device(); // a bad --device is named as such, before the config is checked
         cfg = overrides(cfg, configDir);
         Path source = resume != null ? resume.resolve("config.json") : config != null ? config : Path.of("--task " + task);
         cfg.validate(source);
         checkPaths(cfg, source);
+        try {
+            Torch.device(cfg.device());
+        } catch (UserError e) {
+            throw UserError.field(source, "device", e.getMessage());
+        }
         Path dir = out != null ? out : Path.of(cfg.out());
         modelOptions.threads = modelOptions.threads > 0 ? modelOptions.threads : cfg.threads();
         modelOptions.init();
+        if (modelOptions.dtype() != ScalarType.Float) {
+            throw new UserError("--dtype: align keeps its models in float32 (bfloat16 is for generate and score)");
+        }
         PrintWriter o = spec.commandLine().getOut();
         RunState state;
         AlignmentSetup setup;
@@ -111,8 +122,13 @@ public final class AlignCommand implements Callable<Integer> {
                 ? "model:" + abs(configDir, c.reward().substring(6)) : c.reward(),
                 abs(configDir, c.prompts()), c.evalPrompts() == null ? null : abs(configDir, c.evalPrompts()),
                 c.evalFraction(), c.batchPrompts(), stages != null ? stages : c.stages(), c.seed(),
-                out != null ? out.toString() : c.out(), c.threads(), c.sampling(), c.ranking(), c.sft(), c.rest(),
-                c.onRewardError());
+                out != null ? out.toString() : c.out(), c.threads(), deviceGiven() ? modelOptions.device : c.device(),
+                c.sampling(), c.ranking(), c.sft(), c.rest(), c.onRewardError());
+    }
+
+    /** --device overrides the configuration's device only when given on the command line. */
+    private boolean deviceGiven() {
+        return spec.commandLine().getParseResult().hasMatchedOption("--device");
     }
 
     /** Missing inputs are configuration errors, named by field, before any work starts. */

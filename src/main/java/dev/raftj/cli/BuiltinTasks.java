@@ -32,7 +32,7 @@ final class BuiltinTasks {
         RankingConfig ranking = new RankingConfig(RankingConfig.Mode.LOCAL, 1, null, sentiment ? SENTIMENT_KL_BETA : 0.0);
         SftConfig sft = new SftConfig(2, sentiment ? SENTIMENT_LR : 5e-4, 16, 1.0, 0.0, SftConfig.LrSchedule.CONSTANT, 0, false);
         return new RaftConfig(RaftConfig.Algorithm.RAFT, task.policy().toString(), "task:" + name, task.trainFile().toString(),
-                task.evalFile().toString(), 0.0, 64, sentiment ? SENTIMENT_STAGES : 15, 0L, "runs/" + name, 0, sampling,
+                task.evalFile().toString(), 0.0, 64, sentiment ? SENTIMENT_STAGES : 15, 0L, "runs/" + name, 0, "cpu", sampling,
                 ranking, sft, new RestConfig(3, null, 1.0), OnError.FAIL);
     }
 }

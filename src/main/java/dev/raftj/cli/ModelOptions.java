@@ -24,9 +24,9 @@ final class ModelOptions {
 
     Device device() {
         try {
-            return new Device(device);
-        } catch (RuntimeException e) {
-            throw new UserError("--device: unknown device '" + device + "' (cpu, cuda, cuda:N)");
+            return Torch.device(device);
+        } catch (UserError e) {
+            throw new UserError("--device: " + e.getMessage());
         }
     }
 

@@ -21,6 +21,8 @@ import java.nio.file.Path;
  * @param seed          seed of shuffling, splitting and sampling; default 0
  * @param out           output folder for checkpoints and metrics; default "runs/raft"
  * @param threads       CPU threads for LibTorch; 0 = one per available core; default 0
+ * @param device        where the policy, reference and reward model live and train: cpu, cuda or
+ *                      cuda:N; default cpu
  * @param sampling      generation settings, {@link SamplingConfig}
  * @param ranking       which samples are kept, {@link RankingConfig}
  * @param sft           the fine-tuning of each stage, {@link SftConfig}
@@ -40,6 +42,7 @@ public record RaftConfig(
         @JsonProperty("seed") Long seed,
         @JsonProperty("out") String out,
         @JsonProperty("threads") Integer threads,
+        @JsonProperty("device") String device,
         @JsonProperty("sampling") SamplingConfig sampling,
         @JsonProperty("ranking") RankingConfig ranking,
         @JsonProperty("sft") SftConfig sft,
@@ -62,6 +65,7 @@ public record RaftConfig(
         seed = seed != null ? seed : 0L;
         out = out != null ? out : "runs/raft";
         threads = threads != null ? threads : 0;
+        device = device != null ? device.strip() : "cpu";
         sampling = sampling != null ? sampling : SamplingConfig.defaults();
         ranking = ranking != null ? ranking : RankingConfig.defaults();
         sft = sft != null ? sft : SftConfig.defaults();
@@ -78,6 +82,7 @@ public record RaftConfig(
         Validate.positive(file, "stages", stages);
         Validate.required(file, "out", out);
         Validate.nonNegative(file, "threads", threads);
+        Validate.check(device.matches("cpu|cuda(:\\d+)?"), file, "device", "must be cpu, cuda or cuda:N, got '" + device + "'");
         sampling.validate(file, "sampling");
         ranking.validate(file, "ranking");
         sft.validate(file, "sft");

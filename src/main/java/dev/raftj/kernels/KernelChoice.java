@@ -5,7 +5,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.Map;
 import org.bytedeco.pytorch.Device;
 
-/** Picks and logs (once) the Kernels implementation for a device. */
+/**
+ * Picks and logs (once) the Kernels implementation for a device: the CUDA kernels for CUDA tensors
+ * when they load, else the LibTorch reference. {@code -Draftj.kernels=torch} keeps the reference on
+ * CUDA too (to compare the two end to end).
+ */
 final class KernelChoice {
     private static final System.Logger LOG = System.getLogger("raftj.kernels");
     private static final TorchKernels TORCH = new TorchKernels();
@@ -16,7 +20,8 @@ final class KernelChoice {
     static Kernels forDevice(Device device) {
         String kind = device.is_cuda() ? "cuda" : "cpu";
         return CHOSEN.computeIfAbsent(kind, k -> {
-            Kernels chosen = k.equals("cuda") ? cudaOrNull() : null;
+            boolean referenceOnly = "torch".equals(System.getProperty("raftj.kernels"));
+            Kernels chosen = k.equals("cuda") && !referenceOnly ? cudaOrNull() : null;
             if (chosen == null) chosen = TORCH;
             LOG.log(System.Logger.Level.INFO, "kernels for " + k + " tensors: " + chosen.name());
             return chosen;

@@ -106,8 +106,26 @@ public final class Torch {
         return new Scalar(v);
     }
 
+    /**
+     * The device named cpu, cuda or cuda:N. A {@link dev.raftj.config.UserError} when the name is
+     * unknown or this LibTorch has no such CUDA device (the default build is CPU-only: build with
+     * {@code -Dpytorch.artifact=pytorch-gpu}).
+     */
     public static Device device(String name) {
-        return new Device(name);
+        if (name == null || !name.matches("cpu|cuda(:\\d+)?")) {
+            throw new dev.raftj.config.UserError("unknown device '" + name + "' (cpu, cuda, cuda:N)");
+        }
+        Device d = new Device(name);
+        if (d.is_cuda()) {
+            long count = torch.cuda_is_available() ? torch.cuda_device_count() : 0;
+            int index = d.has_index() ? d.index() : 0;
+            if (index >= count) {
+                throw new dev.raftj.config.UserError("device " + name + ": " + (count == 0
+                        ? "this LibTorch has no CUDA device (a CPU build, or no GPU or driver; build with -Dpytorch.artifact=pytorch-gpu)"
+                        : "there are only " + count + " CUDA devices"));
+            }
+        }
+        return d;
     }
 
     public static long[] shape(Tensor t) {

@@ -161,6 +161,28 @@ class CliTest {
                 "--response", "b"), "architectures");
     }
 
+    @Test
+    void unknownDevice() {
+        assertUserError(raftj("generate", "--model", Reference.model("gpt2-tiny").toString(), "--prompt", "x",
+                "--device", "tpu"), "--device", "unknown device 'tpu'");
+    }
+
+    @Test
+    void alignOnCudaWithoutCudaIsAClearError(@org.junit.jupiter.api.io.TempDir Path tmp) {
+        org.junit.jupiter.api.Assumptions.assumeFalse(org.bytedeco.pytorch.global.torch.cuda_is_available(),
+                "this LibTorch has CUDA: align --device cuda would run");
+        Path out = tmp.resolve("run");
+        assertUserError(raftj("align", "--stages", "1", "--out", out.toString(), "--device", "cuda"), "--device",
+                "no CUDA device");
+        assertFalse(Files.exists(out), "nothing written before the error");
+    }
+
+    @Test
+    void alignTrainsInFloat32Only(@org.junit.jupiter.api.io.TempDir Path tmp) {
+        assertUserError(raftj("align", "--stages", "1", "--out", tmp.resolve("run").toString(), "--dtype", "bfloat16"),
+                "--dtype", "float32");
+    }
+
     static void assertUserError(Run run, String... mentions) {
         assertEquals(1, run.code(), "exit code; stderr: " + run.err());
         assertTrue(run.err().startsWith("raftj: error: "), run.err());

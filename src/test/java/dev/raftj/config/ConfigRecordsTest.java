@@ -50,7 +50,7 @@ class ConfigRecordsTest {
     }
 
     private static RaftConfig raft(SamplingConfig s, RankingConfig r) {
-        return new RaftConfig(null, "m", "r", "p", null, null, null, null, null, null, null, s, r, null, null, null);
+        return new RaftConfig(null, "m", "r", "p", null, null, null, null, null, null, null, null, s, r, null, null, null);
     }
 
     @Test
@@ -70,11 +70,13 @@ class ConfigRecordsTest {
         // m > K only matters in local mode
         raft(null, new RankingConfig(RankingConfig.Mode.GLOBAL, 9, null, null)).validate(FILE);
         assertEquals("run.yaml: field 'prompts': required, not set",
-                problem(new RaftConfig(null, "m", "r", " ", null, null, null, null, null, null, null, null, null, null, null, null)));
+                problem(new RaftConfig(null, "m", "r", " ", null, null, null, null, null, null, null, null, null, null, null, null, null)));
         assertEquals("run.yaml: field 'eval_fraction': must be in [0, 1), got 1.0",
-                problem(new RaftConfig(null, "m", "r", "p", null, 1.0, null, null, null, null, null, null, null, null, null, null)));
+                problem(new RaftConfig(null, "m", "r", "p", null, 1.0, null, null, null, null, null, null, null, null, null, null, null)));
+        assertEquals("run.yaml: field 'device': must be cpu, cuda or cuda:N, got 'gpu0'",
+                problem(new RaftConfig(null, "m", "r", "p", null, null, null, null, null, null, null, "gpu0", null, null, null, null, null)));
         assertEquals("run.yaml: field 'sft.lr': must be > 0, got 0.0", problem(new RaftConfig(null, "m", "r", "p",
-                null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null, null,
                 new SftConfig(null, 0.0, null, null, null, null, null, null), null, null)));
     }
 
