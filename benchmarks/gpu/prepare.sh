@@ -4,7 +4,8 @@
 # carried with `carry: [".dev/gpu"]`, under 64 MiB) what run.sh needs to run the Java GPU tests on a
 # machine without Java:
 #   jre/     a jlink runtime of this JDK 17 (java.base, java.logging, java.management,
-#            jdk.unsupported; --compress=2, stripped libjvm)
+#            jdk.unsupported; --compress=2, stripped libjvm; no java.desktop: +14 MiB for the run
+#            plot alone, so raftj align writes no metrics.png there and says so)
 #   lib/     raftj.jar (classes + CUDA libs), raftj-tests.jar, GpuTestMain, the JavaCPP, PyTorch (Java
 #            classes only), openblas (Java classes only) and JUnit jars
 #   native/  libjnitorch.so (the PyTorch 2.10 JNI, to load against the GPU machine's torch 2.11),

@@ -16,9 +16,28 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** DIR/metrics.png: held-out reward, sampled reward and kept reward (left) and KL (right) per stage. */
 public final class RunPlot {
+    private static final System.Logger LOG = System.getLogger("raftj.report");
+    private static volatile boolean warned;
+
     private RunPlot() {}
 
+    /**
+     * Writes the plot (temp file, then rename). A Java runtime without AWT (no java.desktop module,
+     * as in a jlink'd server runtime) gets no plot and one warning; the metrics stay in metrics.jsonl.
+     */
     public static void write(Path png, List<Map<String, Object>> lines, String title) {
+        try {
+            draw(png, lines, title);
+        } catch (LinkageError e) {
+            if (!warned) {
+                warned = true;
+                LOG.log(System.Logger.Level.WARNING, png.getFileName() + " not written: this Java runtime has no AWT ("
+                        + e + "); the same numbers are in metrics.jsonl");
+            }
+        }
+    }
+
+    private static void draw(Path png, List<Map<String, Object>> lines, String title) {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle("stage")
                 .yAxisTitle("reward").build();
