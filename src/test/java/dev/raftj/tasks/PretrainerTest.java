@@ -4,36 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.raftj.OneTorchThread;
 import dev.raftj.cli.Main;
 import dev.raftj.model.CausalLM;
-import dev.raftj.model.Torch;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.bytedeco.pytorch.global.torch;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A few pretraining steps: the loss falls, the folder loads, the same seed gives the same bytes. */
+@ExtendWith(OneTorchThread.class)
 class PretrainerTest {
-    private static int threadsBefore;
-
-    /** One LibTorch thread, as `raftj pretrain` uses: two threads on two busy cores made each step ~40x slower. */
-    @BeforeAll
-    static void oneThread() {
-        Torch.ensureInit();
-        threadsBefore = torch.get_num_threads();
-        Torch.init(1);
-    }
-
-    @AfterAll
-    static void restoreThreads() {
-        torch.set_num_threads(threadsBefore);
-    }
-
     @Test
     void aShortRunLowersTheLossAndIsReproducible(@TempDir Path tmp) throws Exception {
         Task task = Tasks.get("arith");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.raftj.OneTorchThread;
 import dev.raftj.cli.Main;
 import dev.raftj.data.BpeTokenizer;
 import dev.raftj.data.Shuffle;
@@ -23,27 +24,13 @@ import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Reward-model building blocks: the BPE trainer, the classifier initialiser, a short training run. */
+@ExtendWith(OneTorchThread.class)
 class RewardModelTrainerTest {
-    private static int threadsBefore;
-
-    @BeforeAll
-    static void oneThread() {
-        Torch.ensureInit();
-        threadsBefore = torch.get_num_threads();
-        Torch.init(1);
-    }
-
-    @AfterAll
-    static void restoreThreads() {
-        torch.set_num_threads(threadsBefore);
-    }
-
     @Test
     void bpeLearnsWholeFrequentWordsAndRoundTrips(@TempDir Path tmp) throws Exception {
         List<String> texts = List.of("The movie was wonderful.", "The food was wonderful.", "The room was awful.",
