@@ -175,7 +175,7 @@ public final class AlignmentSetup {
         List<int[]> ids = evalIds;
         List<String> texts = new ArrayList<>();
         for (Prompt p : eval) texts.add(p.text());
-        Generator g = new Generator(policy);
+        Generator g = new Generator(policy, config.sampling().batchSize());
         int maxNew = config.sampling().maxNewTokens();
         line.put("eval_reward", meanReward(texts, g.generate(ids, SamplingParams.greedy(maxNew))));
         SamplingParams sampled = samplingParams(config.seed() ^ 0x5EED).withSamples(1, config.seed() ^ 0x5EED);

@@ -42,7 +42,7 @@ public final class Raft {
         Batches<Prompt> batches = new Batches<>(setup.train(), config.batchPrompts(), config.seed(), state.cursor());
         SftStep trainer = state.trainer(setup.policy(), config.sft());
         state.evaluateBaseOnce(setup, onStage);
-        Generator generator = new Generator(setup.policy());
+        Generator generator = new Generator(setup.policy(), config.sampling().batchSize());
         RewardGuard guard = new RewardGuard(setup.reward(), config.onRewardError());
         while (state.stage() < config.stages()) {
             int stage = state.stage() + 1;

@@ -28,7 +28,7 @@ final class BuiltinTasks {
         // sentiment: KL-adjusted ranking (r − 0.5·log π/π0) keeps the policy near its base: without it
         // the held-out reward rises a little faster but KL keeps growing (9.8 nats after 10 stages, not 3.9)
         boolean sentiment = name.equals(SentimentTask.NAME);
-        SamplingConfig sampling = new SamplingConfig(8, 1.0, 0, 1.0, 0.0, task.maxNewTokens(), 0, List.of());
+        SamplingConfig sampling = new SamplingConfig(8, 1.0, 0, 1.0, 0.0, task.maxNewTokens(), 0, List.of(), 512);
         RankingConfig ranking = new RankingConfig(RankingConfig.Mode.LOCAL, 1, null, sentiment ? SENTIMENT_KL_BETA : 0.0);
         SftConfig sft = new SftConfig(2, sentiment ? SENTIMENT_LR : 5e-4, 16, 1.0, 0.0, SftConfig.LrSchedule.CONSTANT, 0, false);
         return new RaftConfig(RaftConfig.Algorithm.RAFT, task.policy().toString(), "task:" + name, task.trainFile().toString(),

@@ -2,6 +2,7 @@ package dev.raftj.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.raftj.config.UserError;
 import dev.raftj.data.Tokenizer;
 import dev.raftj.generate.Generator;
 import dev.raftj.generate.Sample;
@@ -65,6 +66,10 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--ignore-eos", description = "Do not stop at end-of-sequence: exactly --max-new-tokens per sample.")
     boolean ignoreEos;
 
+    @Option(names = "--batch-size", defaultValue = "512",
+            description = "Sequences generated together (prompts × samples per pass; default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
     @Option(names = "--format", defaultValue = "text", description = "text or json (one object per line per sample).")
     Format format;
 
@@ -74,6 +79,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (batchSize < 1) throw new UserError("--batch-size must be >= 1, got " + batchSize);
         modelOptions.init();
         CausalLM lm = CausalLM.load(model, modelOptions.device(), modelOptions.dtype());
         Tokenizer tokenizer = Tokenizer.load(model);
@@ -82,7 +88,7 @@ public final class GenerateCommand implements Callable<Integer> {
         Sampling s = decoding.sampling == null ? new Sampling() : decoding.sampling;
         SamplingParams params = new SamplingParams(decoding.greedy ? 0 : s.temperature, s.topK, s.topP, s.minP,
                 maxNewTokens, 0, numSamples, ignoreEos, seed);
-        List<Sample> samples = new Generator(lm).generate(encoded, params);
+        List<Sample> samples = new Generator(lm, batchSize).generate(encoded, params);
         PrintWriter out = spec.commandLine().getOut();
         ObjectMapper json = new ObjectMapper();
         for (Sample sample : samples) {

@@ -19,6 +19,8 @@ import java.util.List;
  *                       paper uses 128)
  * @param minNewTokens   end-of-sequence is suppressed before this many tokens; default 0
  * @param stop           strings that end a response (not included in it); default none
+ * @param batchSize      sequences generated together (prompts × k per pass, at least k): the memory
+ *                       knob of generation (KV cache and logits grow with it); default 512
  */
 public record SamplingConfig(
         @JsonProperty("k") Integer k,
@@ -28,7 +30,8 @@ public record SamplingConfig(
         @JsonProperty("min_p") Double minP,
         @JsonProperty("max_new_tokens") Integer maxNewTokens,
         @JsonProperty("min_new_tokens") Integer minNewTokens,
-        @JsonProperty("stop") List<String> stop) implements Validated {
+        @JsonProperty("stop") List<String> stop,
+        @JsonProperty("batch_size") Integer batchSize) implements Validated {
 
     public SamplingConfig {
         k = k != null ? k : 8;
@@ -39,11 +42,12 @@ public record SamplingConfig(
         maxNewTokens = maxNewTokens != null ? maxNewTokens : 16;
         minNewTokens = minNewTokens != null ? minNewTokens : 0;
         stop = stop != null ? Collections.unmodifiableList(new ArrayList<>(stop)) : List.of(); // nulls kept for validate
+        batchSize = batchSize != null ? batchSize : 512;
     }
 
     /** All defaults. */
     public static SamplingConfig defaults() {
-        return new SamplingConfig(null, null, null, null, null, null, null, null);
+        return new SamplingConfig(null, null, null, null, null, null, null, null, null);
     }
 
     @Override
@@ -62,5 +66,6 @@ public record SamplingConfig(
         Validate.positive(file, Validate.field(prefix, "max_new_tokens"), maxNewTokens);
         Validate.inRange(file, Validate.field(prefix, "min_new_tokens"), minNewTokens, 0, maxNewTokens);
         Validate.noEmptyStrings(file, Validate.field(prefix, "stop"), stop);
+        Validate.positive(file, Validate.field(prefix, "batch_size"), batchSize);
     }
 }

@@ -1,6 +1,7 @@
 package dev.raftj.generate;
 
 import dev.raftj.config.UserError;
+import dev.raftj.data.Shuffle;
 import dev.raftj.kernels.Kernels;
 import dev.raftj.model.CausalLM;
 import dev.raftj.model.KvCache;
@@ -18,29 +19,60 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Batched generation with a KV cache. Prompts are left-padded into one batch (K copies each,
- * prompt-major), prefilled once, then decoded token by token; position ids follow the attention
- * mask (cumulative sum − 1) as in HF generation, so padded rows match unpadded ones.
+ * Batched generation with a KV cache. Prompts are left-padded into batches (K copies each,
+ * prompt-major, at most batchRows sequences a pass), each prefilled once, then decoded token by
+ * token; position ids follow the attention mask (cumulative sum − 1) as in HF generation, so
+ * padded rows match unpadded ones.
  */
 public final class Generator {
     private final CausalLM model;
     private final Kernels kernels;
+    private final int batchRows;
     private final int padId;
     private final int[] eosIds;
 
+    /** Sequences generated together by default (prompts × samples per pass). */
+    public static final int DEFAULT_BATCH_ROWS = 512;
+
     public Generator(CausalLM model) {
-        this(model, Kernels.forDevice(model.device()));
+        this(model, Kernels.forDevice(model.device()), DEFAULT_BATCH_ROWS);
     }
 
-    public Generator(CausalLM model, Kernels kernels) {
+    /** {@code batchRows}: sequences per pass, at least one prompt's samples; bounds KV cache and logits memory. */
+    public Generator(CausalLM model, int batchRows) {
+        this(model, Kernels.forDevice(model.device()), batchRows);
+    }
+
+    public Generator(CausalLM model, Kernels kernels, int batchRows) {
+        if (batchRows < 1) throw new IllegalArgumentException("batch rows must be >= 1, got " + batchRows);
         this.model = model;
         this.kernels = kernels;
+        this.batchRows = batchRows;
         this.padId = Math.max(model.config().padTokenId, 0);
         this.eosIds = model.config().eosTokenIds;
     }
 
-    /** Generates {@code params.numSamples()} responses per prompt; results are prompt-major. */
+    /**
+     * Generates {@code params.numSamples()} responses per prompt; results are prompt-major. Prompts
+     * go in passes of at most {@code batchRows} sequences; pass c > 0 draws with a seed derived from
+     * (seed, c), so no two passes share random numbers and one pass reproduces the unsplit call.
+     */
     public List<Sample> generate(List<int[]> prompts, SamplingParams params) {
+        int k = params.numSamples();
+        int perPass = Math.max(1, batchRows / k);
+        if (prompts.size() <= perPass) return generatePass(prompts, params);
+        List<Sample> out = new ArrayList<>(prompts.size() * k);
+        for (int start = 0, pass = 0; start < prompts.size(); start += perPass, pass++) {
+            List<int[]> part = prompts.subList(start, Math.min(prompts.size(), start + perPass));
+            SamplingParams p = pass == 0 ? params : params.withSamples(k, Shuffle.deriveSeed(params.seed(), pass));
+            for (Sample s : generatePass(part, p)) {
+                out.add(new Sample(s.prompt() + start, s.sample(), s.tokens(), s.logprobs(), s.endedByEos()));
+            }
+        }
+        return out;
+    }
+
+    private List<Sample> generatePass(List<int[]> prompts, SamplingParams params) {
         int k = params.numSamples();
         int rows = prompts.size() * k;
         int promptLen = prompts.stream().mapToInt(p -> p.length).max().orElse(0);

@@ -63,7 +63,7 @@ class ConfigLoaderTest {
     void unknownKeyNamesFileLineParentAndKnownKeys() throws IOException {
         String m = error("run.yaml", REQUIRED + "sampling:\n  k: 4\n  temprature: 0.5\n");
         assertEquals(dir.resolve("run.yaml") + ":6: unknown key 'temprature' in 'sampling' (did you mean"
-                + " 'temperature'? known: k, max_new_tokens, min_new_tokens, min_p, stop, temperature, top_k, top_p)", m);
+                + " 'temperature'? known: batch_size, k, max_new_tokens, min_new_tokens, min_p, stop, temperature, top_k, top_p)", m);
         // not the last key: the line is still the unknown key's own
         String middle = error("run.yaml", REQUIRED + "sampling:\n  top: 3\n  k: 4\nstages: 2\n");
         assertTrue(middle.startsWith(dir.resolve("run.yaml") + ":5: unknown key 'top' in 'sampling'"), middle);

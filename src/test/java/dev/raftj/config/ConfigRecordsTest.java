@@ -58,11 +58,13 @@ class ConfigRecordsTest {
         assertEquals(OnError.FAIL, raft(null, null).onRewardError());
         raft(null, null).validate(FILE);
         assertEquals("run.yaml: field 'sampling.k': must be >= 1, got 0",
-                problem(raft(new SamplingConfig(0, null, null, null, null, null, null, null), null)));
+                problem(raft(new SamplingConfig(0, null, null, null, null, null, null, null, null), null)));
         assertEquals("run.yaml: field 'sampling.top_p': must be in (0, 1], got 0.0",
-                problem(raft(new SamplingConfig(null, null, null, 0.0, null, null, null, null), null)));
+                problem(raft(new SamplingConfig(null, null, null, 0.0, null, null, null, null, null), null)));
         assertEquals("run.yaml: field 'sampling.min_new_tokens': must be in [0, 16], got 20",
-                problem(raft(new SamplingConfig(null, null, null, null, null, null, 20, null), null)));
+                problem(raft(new SamplingConfig(null, null, null, null, null, null, 20, null, null), null)));
+        assertEquals("run.yaml: field 'sampling.batch_size': must be >= 1, got 0",
+                problem(raft(new SamplingConfig(null, null, null, null, null, null, null, null, 0), null)));
         assertEquals("run.yaml: field 'ranking.fraction': must be in (0, 1], got 0.0",
                 problem(raft(null, new RankingConfig(RankingConfig.Mode.GLOBAL, null, 0.0, null))));
         assertEquals("run.yaml: field 'ranking.kl_beta': must be >= 0, got -0.1",
