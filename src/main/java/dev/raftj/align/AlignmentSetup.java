@@ -71,7 +71,7 @@ public final class AlignmentSetup {
             return ExactAnswerReward.fromMap(answers);
         }
         if (spec.startsWith("task:")) {
-            return dev.raftj.tasks.Tasks.get(spec.substring("task:".length())).newReward();
+            return dev.raftj.tasks.Tasks.get(spec.substring("task:".length())).newReward(policy.device());
         }
         if (spec.startsWith("model:")) {
             Path dir = resolve(configDir, spec.substring("model:".length()));

@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * {@code sentiment}: continue a review opening ("The movie was") so that it reads positive. The
@@ -76,6 +78,12 @@ public final class SentimentTask extends ShippedTask implements RewardModelTask 
     @Override
     public Reward newReward() {
         return rewardFrom(rewardModel());
+    }
+
+    @Override
+    public Reward newReward(Device device) {
+        Path dir = rewardModel();
+        return new ModelReward(RewardModel.load(dir, device, ScalarType.Float), Tokenizer.load(dir));
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.raftj.reward.Reward;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import org.bytedeco.pytorch.Device;
 
 /**
  * A built-in alignment task: a base policy, training and held-out prompts, and the reward that
@@ -39,6 +40,11 @@ public interface Task {
 
     /** A new instance of the task's reward (rewards may hold state, so each run gets its own). */
     Reward newReward();
+
+    /** The same, with any model it runs on {@code device} (rule rewards have none). */
+    default Reward newReward(Device device) {
+        return newReward();
+    }
 
     /** New tokens per response that are enough for a complete answer (a sampling default). */
     int maxNewTokens();
