@@ -41,8 +41,6 @@ public final class ArithTask extends ShippedTask {
     public static final int MAX_ERROR = 10;
 
     static final List<String> DATA_FILES = List.of("train.jsonl", "eval.jsonl");
-    static final List<String> POLICY_FILES = List.of("config.json", "generation_config.json", "model.safetensors",
-            "tokenizer.json");
 
     @Override
     public String name() {
@@ -166,7 +164,7 @@ public final class ArithTask extends ShippedTask {
     @Override
     List<String> shippedFiles() {
         List<String> files = new ArrayList<>(DATA_FILES);
-        for (String f : POLICY_FILES) files.add("policy/" + f);
+        files.addAll(under("policy", POLICY_FILES));
         return files;
     }
 }

@@ -41,8 +41,6 @@ public final class SentimentTask extends ShippedTask implements RewardModelTask 
     public static final List<String> SPECIAL_TOKENS = List.of("<|endoftext|>", "<|pad|>");
 
     static final List<String> MODEL_FILES = List.of("config.json", "model.safetensors", "tokenizer.json");
-    static final List<String> POLICY_FILES = List.of("config.json", "generation_config.json", "model.safetensors",
-            "tokenizer.json");
 
     @Override
     public String name() {
@@ -82,13 +80,16 @@ public final class SentimentTask extends ShippedTask implements RewardModelTask 
 
     @Override
     public Reward newReward(Device device) {
-        Path dir = rewardModel();
-        return new ModelReward(RewardModel.load(dir, device, ScalarType.Float), Tokenizer.load(dir));
+        return rewardOn(rewardModel(), device);
     }
 
     @Override
     public Reward rewardFrom(Path rewardDir) {
-        return new ModelReward(RewardModel.load(rewardDir), Tokenizer.load(rewardDir));
+        return rewardOn(rewardDir, new Device("cpu"));
+    }
+
+    private static Reward rewardOn(Path dir, Device device) {
+        return new ModelReward(RewardModel.load(dir, device, ScalarType.Float), Tokenizer.load(dir));
     }
 
     /** Pretraining reports the mean positivity σ(score) in [0, 1] as its "accuracy". */
@@ -169,8 +170,8 @@ public final class SentimentTask extends ShippedTask implements RewardModelTask 
     @Override
     List<String> shippedFiles() {
         List<String> files = new ArrayList<>(SentimentData.FILES);
-        for (String f : POLICY_FILES) files.add("policy/" + f);
-        for (String f : MODEL_FILES) files.add("reward/" + f);
+        files.addAll(under("policy", POLICY_FILES));
+        files.addAll(under("reward", MODEL_FILES));
         return files;
     }
 }

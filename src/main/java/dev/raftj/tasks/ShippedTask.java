@@ -12,8 +12,17 @@ import java.util.List;
 abstract class ShippedTask implements Task {
     private Path dir;
 
+    /** The files of a shipped base policy (under policy/). */
+    static final List<String> POLICY_FILES = List.of("config.json", "generation_config.json", "model.safetensors",
+            "tokenizer.json");
+
     /** The resource files, relative to raftj/tasks/NAME/. */
     abstract List<String> shippedFiles();
+
+    /** {@code files} with the folder {@code folder/} in front. */
+    static List<String> under(String folder, List<String> files) {
+        return files.stream().map(f -> folder + "/" + f).toList();
+    }
 
     synchronized Path dir() {
         if (dir == null) dir = TaskResources.materialise(name(), shippedFiles());
