@@ -99,6 +99,17 @@ __device__ inline void merge_stat(float& m, float& s, int64_t& a, float om, floa
     m = nm;
 }
 
+// Merges (max, sum of exp, argmax) across the warp; every lane gets the result.
+__device__ inline void warp_merge_stat(float& m, float& s, int64_t& a) {
+#pragma unroll
+    for (int o = 16; o > 0; o >>= 1) {
+        const float om = __shfl_xor_sync(0xFFFFFFFFu, m, o);
+        const float os = __shfl_xor_sync(0xFFFFFFFFu, s, o);
+        const int64_t oa = __shfl_xor_sync(0xFFFFFFFFu, a, o);
+        merge_stat(m, s, a, om, os, oa);
+    }
+}
+
 __device__ inline void merge_stat(Stat& x, const Stat& y) {
     merge_stat(x.m, x.s, x.a, y.m, y.s, y.a);
     x.best = better(x.best, y.best);
@@ -171,25 +182,13 @@ __device__ Stat block_stats(const T* x, int64_t V, bool vec_ok, int64_t g0, int6
             if (rp.plain && xv * rp.inv_t >= floor_score) tb = better(tb, Best{xv * rp.inv_t + gumbel(pick(rnd, q)), i});
         }
     });
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) {
-        const float om = __shfl_xor_sync(0xFFFFFFFFu, tm, o);
-        const float os = __shfl_xor_sync(0xFFFFFFFFu, ts, o);
-        const int64_t oa = __shfl_xor_sync(0xFFFFFFFFu, ta, o);
-        merge_stat(tm, ts, ta, om, os, oa);
-    }
+    warp_merge_stat(tm, ts, ta);
     if ((tid & 31) == 0) { sh.wm[tid >> 5] = tm; sh.ws[tid >> 5] = ts; sh.wa[tid >> 5] = ta; }
     __syncthreads();
     if (tid < 32) {
         tm = -INFINITY; ts = 0.0f; ta = -1;
         if (tid < THREADS / 32) { tm = sh.wm[tid]; ts = sh.ws[tid]; ta = sh.wa[tid]; }
-#pragma unroll
-        for (int o = 16; o > 0; o >>= 1) {
-            const float om = __shfl_xor_sync(0xFFFFFFFFu, tm, o);
-            const float os = __shfl_xor_sync(0xFFFFFFFFu, ts, o);
-            const int64_t oa = __shfl_xor_sync(0xFFFFFFFFu, ta, o);
-            merge_stat(tm, ts, ta, om, os, oa);
-        }
+        warp_merge_stat(tm, ts, ta);
         if (tid == 0) { sh.stat.m = tm; sh.stat.s = ts; sh.stat.a = ta; }
     }
     const Best b = rp.plain ? block_best<THREADS>(tb, sh.best) : Best{-INFINITY, INT64_MAX};  // both sync
