@@ -1,6 +1,6 @@
 package dev.raftj;
 
-import dev.raftj.model.Torch;
+import dev.raftj.torch.Torch;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;

@@ -3,7 +3,7 @@ package dev.raftj;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.raftj.model.SafeTensors;
-import dev.raftj.model.Torch;
+import dev.raftj.torch.Torch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;

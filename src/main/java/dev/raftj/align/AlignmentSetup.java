@@ -2,7 +2,7 @@ package dev.raftj.align;
 
 import dev.raftj.config.RaftConfig;
 import dev.raftj.config.SamplingConfig;
-import dev.raftj.config.UserError;
+import dev.raftj.core.UserError;
 import dev.raftj.data.Prompt;
 import dev.raftj.data.PromptDataset;
 import dev.raftj.data.Tokenizer;
@@ -11,7 +11,7 @@ import dev.raftj.generate.Sample;
 import dev.raftj.generate.SamplingParams;
 import dev.raftj.model.CausalLM;
 import dev.raftj.model.RewardModel;
-import dev.raftj.model.Torch;
+import dev.raftj.torch.Torch;
 import dev.raftj.reward.ExactAnswerReward;
 import dev.raftj.reward.ModelReward;
 import dev.raftj.reward.Reward;

@@ -3,7 +3,7 @@ package dev.raftj.align;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.raftj.config.UserError;
+import dev.raftj.core.UserError;
 import dev.raftj.reward.Scored;
 import java.io.IOException;
 import java.nio.file.Files;

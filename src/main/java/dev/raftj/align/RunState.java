@@ -2,7 +2,7 @@ package dev.raftj.align;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.raftj.config.SftConfig;
-import dev.raftj.config.UserError;
+import dev.raftj.core.UserError;
 import dev.raftj.data.Batches;
 import dev.raftj.model.CausalLM;
 import dev.raftj.train.SftStep;

@@ -1,6 +1,6 @@
 package dev.raftj.align;
 
-import dev.raftj.model.Torch;
+import dev.raftj.torch.Torch;
 import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.pytorch.Device;

@@ -2,7 +2,7 @@ package dev.raftj.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.raftj.config.UserError;
+import dev.raftj.core.UserError;
 import dev.raftj.data.Tokenizer;
 import dev.raftj.generate.Generator;
 import dev.raftj.generate.Sample;

@@ -1,6 +1,6 @@
 package dev.raftj.cli;
 
-import dev.raftj.config.UserError;
+import dev.raftj.core.UserError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

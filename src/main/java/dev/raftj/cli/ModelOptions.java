@@ -1,7 +1,7 @@
 package dev.raftj.cli;
 
-import dev.raftj.config.UserError;
-import dev.raftj.model.Torch;
+import dev.raftj.core.UserError;
+import dev.raftj.torch.Torch;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import picocli.CommandLine.Option;

@@ -1,7 +1,7 @@
 package dev.raftj.cli;
 
-import dev.raftj.config.UserError;
-import dev.raftj.model.Torch;
+import dev.raftj.core.UserError;
+import dev.raftj.torch.Torch;
 import dev.raftj.tasks.PretrainRecipe;
 import dev.raftj.tasks.Pretrainer;
 import dev.raftj.tasks.RewardModelRecipe;

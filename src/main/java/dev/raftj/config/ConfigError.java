@@ -1,5 +1,6 @@
 package dev.raftj.config;
 
+import dev.raftj.core.UserError;
 import java.nio.file.Path;
 
 /**

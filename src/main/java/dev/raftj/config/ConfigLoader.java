@@ -1,5 +1,6 @@
 package dev.raftj.config;
 
+import dev.raftj.core.UserError;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;

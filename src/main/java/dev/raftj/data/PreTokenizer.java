@@ -1,7 +1,7 @@
 package dev.raftj.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.raftj.config.UserError;
+import dev.raftj.core.UserError;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,12 +1,12 @@
 package dev.raftj.generate;
 
-import dev.raftj.config.UserError;
+import dev.raftj.core.UserError;
 import dev.raftj.data.Shuffle;
 import dev.raftj.kernels.Kernels;
 import dev.raftj.model.CausalLM;
 import dev.raftj.model.KvCache;
 import dev.raftj.model.Positions;
-import dev.raftj.model.Torch;
+import dev.raftj.torch.Torch;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.raftj.kernels;
 
-import dev.raftj.model.Torch;
+import dev.raftj.torch.Torch;
 import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;

@@ -1,6 +1,7 @@
 package dev.raftj.model;
 
-import dev.raftj.config.UserError;
+import dev.raftj.torch.Torch;
+import dev.raftj.core.UserError;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

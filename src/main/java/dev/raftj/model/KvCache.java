@@ -1,5 +1,6 @@
 package dev.raftj.model;
 
+import dev.raftj.torch.Torch;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;

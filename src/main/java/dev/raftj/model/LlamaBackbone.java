@@ -1,5 +1,6 @@
 package dev.raftj.model;
 
+import dev.raftj.torch.Torch;
 import java.util.Map;
 import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Tensor;

@@ -1,6 +1,7 @@
 package dev.raftj.model;
 
-import dev.raftj.config.UserError;
+import dev.raftj.torch.Torch;
+import dev.raftj.core.UserError;
 import dev.raftj.kernels.Kernels;
 import java.nio.file.Path;
 import org.bytedeco.pytorch.Device;

@@ -1,6 +1,6 @@
 package dev.raftj.report;
 
-import dev.raftj.config.UserError;
+import dev.raftj.core.UserError;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package dev.raftj.reward;
 import dev.raftj.data.Tokenizer;
 import dev.raftj.kernels.Kernels;
 import dev.raftj.model.RewardModel;
-import dev.raftj.model.Torch;
+import dev.raftj.torch.Torch;
 import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;

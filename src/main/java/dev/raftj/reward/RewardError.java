@@ -1,6 +1,6 @@
 package dev.raftj.reward;
 
-import dev.raftj.config.UserError;
+import dev.raftj.core.UserError;
 
 /**
  * A reward failed on a sample under {@link OnError#FAIL}: it threw, or returned NaN or ±∞

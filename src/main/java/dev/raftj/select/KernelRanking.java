@@ -1,7 +1,7 @@
 package dev.raftj.select;
 
 import dev.raftj.kernels.Kernels;
-import dev.raftj.model.Torch;
+import dev.raftj.torch.Torch;
 import java.util.Arrays;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;

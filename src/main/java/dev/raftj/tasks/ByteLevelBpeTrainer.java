@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.raftj.config.UserError;
+import dev.raftj.core.UserError;
 import dev.raftj.data.BpeTokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,12 +1,12 @@
 package dev.raftj.tasks;
 
-import dev.raftj.config.UserError;
+import dev.raftj.core.UserError;
 import dev.raftj.data.BpeTokenizer;
 import dev.raftj.data.Prompt;
 import dev.raftj.data.Shuffle;
 import dev.raftj.model.CausalLM;
 import dev.raftj.model.Initializer;
-import dev.raftj.model.Torch;
+import dev.raftj.torch.Torch;
 import dev.raftj.reward.Reward;
 import dev.raftj.train.SftLoss;
 import dev.raftj.train.SftStep;

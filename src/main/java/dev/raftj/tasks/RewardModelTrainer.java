@@ -1,13 +1,13 @@
 package dev.raftj.tasks;
 
-import dev.raftj.config.UserError;
+import dev.raftj.core.UserError;
 import dev.raftj.data.BpeTokenizer;
 import dev.raftj.data.Shuffle;
 import dev.raftj.kernels.Kernels;
 import dev.raftj.kernels.TorchKernels;
 import dev.raftj.model.Initializer;
 import dev.raftj.model.RewardModel;
-import dev.raftj.model.Torch;
+import dev.raftj.torch.Torch;
 import dev.raftj.train.GradNorm;
 import java.io.IOException;
 import java.io.PrintWriter;

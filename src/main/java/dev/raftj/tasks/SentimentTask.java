@@ -2,7 +2,7 @@ package dev.raftj.tasks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.raftj.config.UserError;
+import dev.raftj.core.UserError;
 import dev.raftj.data.Prompt;
 import dev.raftj.data.PromptDataset;
 import dev.raftj.data.Tokenizer;

@@ -1,6 +1,6 @@
 package dev.raftj.tasks;
 
-import dev.raftj.config.UserError;
+import dev.raftj.core.UserError;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

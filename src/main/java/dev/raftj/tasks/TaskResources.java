@@ -1,6 +1,6 @@
 package dev.raftj.tasks;
 
-import dev.raftj.config.UserError;
+import dev.raftj.core.UserError;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,6 +1,6 @@
 package dev.raftj.tasks;
 
-import dev.raftj.config.UserError;
+import dev.raftj.core.UserError;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;

@@ -1,7 +1,7 @@
 package dev.raftj.train;
 
 import dev.raftj.model.CausalLM;
-import dev.raftj.model.Torch;
+import dev.raftj.torch.Torch;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;

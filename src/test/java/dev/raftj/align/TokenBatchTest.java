@@ -2,7 +2,7 @@ package dev.raftj.align;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-import dev.raftj.model.Torch;
+import dev.raftj.torch.Torch;
 import java.util.List;
 import org.bytedeco.pytorch.Device;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package dev.raftj.config;
 
+import dev.raftj.core.UserError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.raftj.model.Torch;
+import dev.raftj.torch.Torch;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.IntStream;

@@ -1,5 +1,6 @@
 package dev.raftj.model;
 
+import dev.raftj.torch.Torch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

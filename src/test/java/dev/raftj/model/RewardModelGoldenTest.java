@@ -1,5 +1,6 @@
 package dev.raftj.model;
 
+import dev.raftj.torch.Torch;
 import dev.raftj.Reference;
 import dev.raftj.kernels.TorchKernels;
 import java.util.Map;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.raftj.config.UserError;
+import dev.raftj.core.UserError;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

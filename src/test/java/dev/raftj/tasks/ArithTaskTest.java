@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.raftj.config.UserError;
+import dev.raftj.core.UserError;
 import dev.raftj.data.Prompt;
 import dev.raftj.data.Shuffle;
 import dev.raftj.data.Tokenizer;

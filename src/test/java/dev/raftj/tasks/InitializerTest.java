@@ -12,7 +12,7 @@ import dev.raftj.data.BpeTokenizer;
 import dev.raftj.model.CausalLM;
 import dev.raftj.model.Initializer;
 import dev.raftj.model.SafeTensors;
-import dev.raftj.model.Torch;
+import dev.raftj.torch.Torch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;

@@ -14,7 +14,7 @@ import dev.raftj.data.Shuffle;
 import dev.raftj.model.Initializer;
 import dev.raftj.model.RewardModel;
 import dev.raftj.model.SafeTensors;
-import dev.raftj.model.Torch;
+import dev.raftj.torch.Torch;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

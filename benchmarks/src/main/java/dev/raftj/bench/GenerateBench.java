@@ -4,7 +4,7 @@ import dev.raftj.generate.Generator;
 import dev.raftj.generate.Sample;
 import dev.raftj.generate.SamplingParams;
 import dev.raftj.model.CausalLM;
-import dev.raftj.model.Torch;
+import dev.raftj.torch.Torch;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

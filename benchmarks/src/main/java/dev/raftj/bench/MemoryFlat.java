@@ -4,7 +4,7 @@ import dev.raftj.generate.Generator;
 import dev.raftj.generate.Sample;
 import dev.raftj.generate.SamplingParams;
 import dev.raftj.model.CausalLM;
-import dev.raftj.model.Torch;
+import dev.raftj.torch.Torch;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.javacpp.Pointer;

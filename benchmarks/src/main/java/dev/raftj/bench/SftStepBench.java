@@ -1,7 +1,7 @@
 package dev.raftj.bench;
 
 import dev.raftj.model.CausalLM;
-import dev.raftj.model.Torch;
+import dev.raftj.torch.Torch;
 import dev.raftj.train.SftStep;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;

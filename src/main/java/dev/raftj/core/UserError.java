@@ -1,4 +1,4 @@
-package dev.raftj.config;
+package dev.raftj.core;
 
 import java.nio.file.Path;
 

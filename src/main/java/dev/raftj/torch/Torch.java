@@ -1,4 +1,4 @@
-package dev.raftj.model;
+package dev.raftj.torch;
 
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
@@ -107,20 +107,20 @@ public final class Torch {
     }
 
     /**
-     * The device named cpu, cuda or cuda:N. A {@link dev.raftj.config.UserError} when the name is
+     * The device named cpu, cuda or cuda:N. A {@link dev.raftj.core.UserError} when the name is
      * unknown or this LibTorch has no such CUDA device (the default build is CPU-only: build with
      * {@code -Dpytorch.artifact=pytorch-gpu}).
      */
     public static Device device(String name) {
         if (name == null || !name.matches("cpu|cuda(:\\d+)?")) {
-            throw new dev.raftj.config.UserError("unknown device '" + name + "' (cpu, cuda, cuda:N)");
+            throw new dev.raftj.core.UserError("unknown device '" + name + "' (cpu, cuda, cuda:N)");
         }
         Device d = new Device(name);
         if (d.is_cuda()) {
             long count = torch.cuda_is_available() ? torch.cuda_device_count() : 0;
             int index = d.has_index() ? d.index() : 0;
             if (index >= count) {
-                throw new dev.raftj.config.UserError("device " + name + ": " + (count == 0
+                throw new dev.raftj.core.UserError("device " + name + ": " + (count == 0
                         ? "this LibTorch has no CUDA device (a CPU build, or no GPU or driver; build with -Dpytorch.artifact=pytorch-gpu)"
                         : "there are only " + count + " CUDA devices"));
             }
