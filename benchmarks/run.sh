@@ -9,7 +9,7 @@
 #   bash benchmarks/run.sh                      # default: 1 fork, 2 warmup x 3 s + 3 measured x 4 s per benchmark
 #   bash benchmarks/run.sh -wi 1 -i 2 -r 2      # any extra arguments go to JMH (iterations, -p model=llama-tiny, -p threads=1, a regex ...)
 # Environment:
-#   RAFTJ_REFERENCE=DIR   reference checkpoints (default: ../shared/reference beside the repo root)
+#   RAFTJ_REFERENCE=DIR   reference checkpoints (default: the copies in src/test/resources/reference)
 #   SKIP_INSTALL=1        do not rebuild/install the root jar (use the one in ~/.m2)
 #   RAFTJ_SKIP_NATIVE=0   also build the CUDA kernels when installing (default 1 here: CPU benchmarks do
 #                         not use them, and nvcc on 2 cores takes minutes)
@@ -20,7 +20,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-REF="${RAFTJ_REFERENCE:-$ROOT/../shared/reference}"
+REF="${RAFTJ_REFERENCE:-$ROOT/src/test/resources/reference}"
 if [[ ! -f "$REF/gpt2-tiny/config.json" || ! -f "$REF/llama-tiny/config.json" ]]; then
   echo "run.sh: reference checkpoints not found under $REF (set RAFTJ_REFERENCE=DIR)" >&2
   exit 2

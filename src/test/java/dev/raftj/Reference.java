@@ -4,25 +4,35 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.raftj.model.SafeTensors;
 import dev.raftj.torch.Torch;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
-import org.junit.jupiter.api.Assumptions;
 
-/** The HF reference checkpoints in ../shared/reference and llm.c-style numeric comparison. */
+/**
+ * The HF reference checkpoints and goldens shipped with the tests (src/test/resources/reference,
+ * copied from the team's shared reference set; see its README.md), and llm.c-style numeric
+ * comparison. A missing checkpoint or golden fails the test: it is never a skip.
+ */
 public final class Reference {
     private Reference() {}
 
     public static Path root() {
-        String prop = System.getProperty("raftj.reference");
-        return Path.of(prop != null ? prop : "../shared/reference").toAbsolutePath().normalize();
+        URL url = Reference.class.getResource("/reference/README.md");
+        if (url == null) fail("test resource /reference/README.md is missing from the test classpath");
+        try {
+            return Path.of(url.toURI()).getParent();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
-    /** The folder of one reference model; skips the calling test when it is absent. */
+    /** The folder of one reference model; fails the calling test when it is absent. */
     public static Path model(String name) {
         Path dir = root().resolve(name);
-        Assumptions.assumeTrue(Files.isDirectory(dir), "reference checkpoints not found at " + dir + ": skipped");
+        if (!Files.isDirectory(dir)) fail("reference checkpoint folder missing: " + dir);
         return dir;
     }
 

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalInt;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,10 +28,7 @@ class BpeTokenizerTest {
     Path tmp;
 
     private static Path reference() {
-        Path dir = Path.of(System.getProperty("raftj.reference", "../shared/reference"), "gpt2-tiny");
-        Assumptions.assumeTrue(Files.isRegularFile(dir.resolve("tokenizer.json")),
-                "reference checkpoints not found at " + dir.toAbsolutePath());
-        return dir;
+        return dev.raftj.Reference.model("gpt2-tiny");
     }
 
     // ---------------------------------------------------------------- against HF tokenizers
@@ -54,6 +50,23 @@ class BpeTokenizerTest {
         assertEquals(OptionalInt.of(0), tok.tokenId("<|endoftext|>"));
         assertEquals(OptionalInt.of(1), tok.tokenId("<|pad|>"));
         assertEquals(OptionalInt.empty(), tok.tokenId("no such token"));
+    }
+
+    /** The real GPT-2 tokenizer (50257 tokens, 50000 merges): ids from HF tokenizers for every sample. */
+    @Test
+    void realGpt2TokenizerMatchesHfTokenizers() throws IOException {
+        Path dir = dev.raftj.Reference.model("gpt2-tokenizer");
+        Tokenizer tok = Tokenizer.load(dir);
+        assertEquals(50257, tok.vocabSize());
+        JsonNode samples = JSON.readTree(dir.resolve("golden.json").toFile()).get("samples");
+        assertTrue(samples.size() >= 10, "golden samples present");
+        for (JsonNode sample : samples) {
+            String text = sample.get("text").asText();
+            int[] expected = JSON.convertValue(sample.get("ids"), int[].class);
+            int[] ids = tok.encode(text);
+            assertArrayEquals(expected, ids, "ids of " + text);
+            assertEquals(text, tok.decode(ids));
+        }
     }
 
     @Test

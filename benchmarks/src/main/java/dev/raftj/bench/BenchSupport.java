@@ -14,8 +14,8 @@ final class BenchSupport {
     private BenchSupport() {}
 
     /**
-     * The reference folder: system property {@code raftj.reference}, else {@code ../shared/reference}
-     * (working directory = repo root) or {@code ../../shared/reference} (working directory = benchmarks/).
+     * The reference folder: system property {@code raftj.reference}, else {@code src/test/resources/reference}
+     * (working directory = repo root) or {@code ../src/test/resources/reference} (working directory = benchmarks/).
      */
     static Path referenceDir() {
         String prop = System.getProperty("raftj.reference");
@@ -27,7 +27,7 @@ final class BenchSupport {
             return p;
         }
         List<Path> tried = new ArrayList<>();
-        for (String c : new String[] {"../shared/reference", "../../shared/reference"}) {
+        for (String c : new String[] {"src/test/resources/reference", "../src/test/resources/reference"}) {
             Path p = Path.of(c).toAbsolutePath().normalize();
             if (Files.isDirectory(p)) return p;
             tried.add(p);
