@@ -63,6 +63,14 @@ public final class Validate {
         check(value != null && !value.isBlank(), file, field, "required, not set");
     }
 
+    /**
+     * The known name within edit distance 2 of a misspelt one, or null: for "did you mean"
+     * suggestions in checks that read keys themselves (as {@link ConfigLoader} does for records).
+     */
+    public static String closest(String name, List<String> known) {
+        return ConfigLoader.closest(name, known);
+    }
+
     /** No null or empty strings in a list. */
     public static void noEmptyStrings(Path file, String field, List<String> values) {
         for (int i = 0; i < values.size(); i++) {
