@@ -24,11 +24,17 @@ public abstract class Backbone {
     protected final Map<String, Tensor> weights;
     /** "transformer." / "model." as in HF's *LMHeadModel and *ForSequenceClassification files. */
     protected final String prefix;
+    /** Eval mode (false) applies no dropout; training mode applies the probabilities below. */
+    private boolean training;
+    private double embdDropout, attnDropout, residDropout;
 
     protected Backbone(ModelConfig config, Map<String, Tensor> weights, String prefix) {
         this.config = config;
         this.weights = weights;
         this.prefix = prefix;
+        this.embdDropout = config.embdDropout;
+        this.attnDropout = config.attnDropout;
+        this.residDropout = config.residDropout;
     }
 
     public static Backbone create(ModelConfig config, Map<String, Tensor> weights, Path weightsFile) {
@@ -61,6 +67,47 @@ public abstract class Backbone {
 
     public ModelConfig config() {
         return config;
+    }
+
+    /** Training mode applies dropout (LibTorch's default generator); eval mode, the default, none. */
+    public void setTraining(boolean training) {
+        this.training = training;
+    }
+
+    public boolean isTraining() {
+        return training;
+    }
+
+    /** Sets every dropout probability of the body to {@code p}, 0 ≤ p < 1. */
+    public void overrideDropout(double p) {
+        if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("dropout probability must lie in [0, 1), got " + p);
+        embdDropout = p;
+        attnDropout = p;
+        residDropout = p;
+    }
+
+    /** True when some dropout probability is positive (whatever the mode). */
+    public boolean hasDropout() {
+        return embdDropout > 0 || attnDropout > 0 || residDropout > 0;
+    }
+
+    /** The attention-probability dropout for this forward: 0 in eval mode. */
+    protected double attnDropoutP() {
+        return training ? attnDropout : 0.0;
+    }
+
+    /** Embedding dropout (GPT-2's embd_pdrop); identity in eval mode. */
+    protected Tensor embdDropout(Tensor x) {
+        return dropout(x, embdDropout);
+    }
+
+    /** Residual-branch dropout (GPT-2's resid_pdrop); identity in eval mode. */
+    protected Tensor residDropout(Tensor x) {
+        return dropout(x, residDropout);
+    }
+
+    private Tensor dropout(Tensor x, double p) {
+        return training && p > 0 ? torch.dropout(x, p, true) : x;
     }
 
     /**
@@ -97,10 +144,14 @@ public abstract class Backbone {
         return visible.logical_and(causal.unsqueeze(0).unsqueeze(0));
     }
 
-    /** Scaled dot-product attention of q [B,H,T,D] over k, v [B,Hkv,L,D] (grouped heads allowed). */
-    protected static Tensor attend(Tensor q, Tensor k, Tensor v, Tensor mask, double scale) {
+    /**
+     * Scaled dot-product attention of q [B,H,T,D] over k, v [B,Hkv,L,D] (grouped heads allowed),
+     * with dropout {@code dropoutP} on the attention probabilities (HF's attn_pdrop /
+     * attention_dropout: softmax, then dropout, then ·V).
+     */
+    protected static Tensor attend(Tensor q, Tensor k, Tensor v, Tensor mask, double scale, double dropoutP) {
         boolean grouped = q.size(1) != k.size(1);
-        Tensor out = torch.scaled_dot_product_attention(q, k, v, new TensorOptional(mask), 0.0, false,
+        Tensor out = torch.scaled_dot_product_attention(q, k, v, new TensorOptional(mask), dropoutP, false,
                 new DoubleOptional(scale), grouped);
         long b = q.size(0), h = q.size(1), t = q.size(2), d = q.size(3);
         return out.transpose(1, 2).reshape(b, t, h * d);

@@ -68,6 +68,35 @@ public final class CausalLM {
         return Torch.options(Torch.dtype(head), head.device());
     }
 
+    /**
+     * Training mode applies the checkpoint's dropout (see {@link ModelConfig#embdDropout}) with
+     * LibTorch's default generator; eval mode, the default, applies none. Generation, scoring and
+     * evaluation run in eval mode; {@link dev.raftj.train.SftStep} switches training mode on for its
+     * forward and backward only.
+     */
+    public void setTraining(boolean training) {
+        backbone.setTraining(training);
+    }
+
+    public boolean isTraining() {
+        return backbone.isTraining();
+    }
+
+    /**
+     * Sets every dropout probability of this model (GPT-2: embedding, attention, residual;
+     * Llama/Qwen2: attention) to {@code p}, for training mode. config.json is left as it was.
+     *
+     * @throws IllegalArgumentException unless 0 ≤ p < 1
+     */
+    public void overrideDropout(double p) {
+        backbone.overrideDropout(p);
+    }
+
+    /** True when training mode would drop anything (some probability is positive). */
+    public boolean hasDropout() {
+        return backbone.hasDropout();
+    }
+
     /** Final hidden states [B, T, d]; see {@link Backbone#forward}. */
     public Tensor hidden(Tensor ids, Tensor positions, Tensor keyMask, KvCache cache) {
         return backbone.forward(ids, positions, keyMask, cache);

@@ -6,7 +6,11 @@ import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
-/** GPT-2: learned positions, pre-LayerNorm blocks, GELU (tanh) MLP; HF's Conv1D stores W as [in, out]. */
+/**
+ * GPT-2: learned positions, pre-LayerNorm blocks, GELU (tanh) MLP; HF's Conv1D stores W as [in, out].
+ * In training mode, dropout where HF's GPT2Model applies it: embd_pdrop on wte + wpe, attn_pdrop on
+ * the attention probabilities, resid_pdrop after attn.c_proj and after mlp.c_proj.
+ */
 final class Gpt2Backbone extends Backbone {
 
     Gpt2Backbone(ModelConfig config, Map<String, Tensor> weights, String prefix) {
@@ -46,7 +50,7 @@ final class Gpt2Backbone extends Backbone {
 
     @Override
     protected Tensor embed(Tensor ids, Tensor positions) {
-        return torch.embedding(w("wte.weight"), ids).add(torch.embedding(w("wpe.weight"), positions));
+        return embdDropout(torch.embedding(w("wte.weight"), ids).add(torch.embedding(w("wpe.weight"), positions)));
     }
 
     @Override
@@ -65,10 +69,10 @@ final class Gpt2Backbone extends Backbone {
         }
         double scale = 1.0 / Math.sqrt(hd);
         if (config.scaleAttnByInverseLayerIdx) scale /= (i + 1);
-        x = x.add(conv1d(attend(q, k, v, mask, scale), p + "attn.c_proj"));
+        x = x.add(residDropout(conv1d(attend(q, k, v, mask, scale, attnDropoutP()), p + "attn.c_proj")));
         Tensor hidden = torch.gelu(conv1d(layerNorm(x, p + "ln_2"), p + "mlp.c_fc"),
                 config.activation.equals("gelu") ? "none" : "tanh");
-        return x.add(conv1d(hidden, p + "mlp.c_proj"));
+        return x.add(residDropout(conv1d(hidden, p + "mlp.c_proj")));
     }
 
     @Override

@@ -10,7 +10,8 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * Llama family (also Qwen2): RoPE, RMSNorm, SwiGLU MLP, grouped-query attention. Qwen2's q/k/v
- * biases are used when the checkpoint has them.
+ * biases are used when the checkpoint has them. In training mode, attention_dropout applies to the
+ * attention probabilities only, as in HF's LlamaAttention / Qwen2Attention.
  */
 final class LlamaBackbone extends Backbone {
     private final Tensor invFreq; // [headDim/2] float32, on the weights' device
@@ -80,7 +81,7 @@ final class LlamaBackbone extends Backbone {
             k = kv[0];
             v = kv[1];
         }
-        x = x.add(linear(attend(q, k, v, mask, 1.0 / Math.sqrt(hd)), p + "self_attn.o_proj"));
+        x = x.add(linear(attend(q, k, v, mask, 1.0 / Math.sqrt(hd), attnDropoutP()), p + "self_attn.o_proj"));
         h = rmsNorm(x, p + "post_attention_layernorm.weight");
         Tensor gate = torch.silu(linear(h, p + "mlp.gate_proj"));
         return x.add(linear(gate.mul(linear(h, p + "mlp.up_proj")), p + "mlp.down_proj"));

@@ -38,6 +38,14 @@ public final class ModelConfig {
     public final String activation;
     public final Rope rope;             // null for GPT-2
     public final boolean scaleAttnByInverseLayerIdx;
+    /**
+     * Training-time dropout probabilities, where HF applies them. GPT-2: {@code embd_pdrop} after
+     * token + position embedding, {@code attn_pdrop} on attention probabilities, {@code resid_pdrop}
+     * after the attention output projection and after the MLP (each 0.1 when absent, as HF).
+     * Llama/Qwen2: {@code attention_dropout} on attention probabilities (0.0 when absent); their
+     * embedding and residual dropout are 0.
+     */
+    public final double embdDropout, attnDropout, residDropout;
 
     /** RoPE parameters: theta and, for Llama 3.x checkpoints, the "llama3" frequency scaling. */
     public record Rope(double theta, String type, double factor, double lowFreqFactor, double highFreqFactor,
@@ -76,6 +84,9 @@ public final class ModelConfig {
             }
             rope = null;
             scaleAttnByInverseLayerIdx = raw.path("scale_attn_by_inverse_layer_idx").asBoolean(false);
+            embdDropout = probability("embd_pdrop", 0.1);
+            attnDropout = probability("attn_pdrop", 0.1);
+            residDropout = probability("resid_pdrop", 0.1);
             if (!raw.path("scale_attn_weights").asBoolean(true)) {
                 throw UserError.field(file, "scale_attn_weights", "false is not supported");
             }
@@ -95,6 +106,9 @@ public final class ModelConfig {
             }
             rope = readRope();
             scaleAttnByInverseLayerIdx = false;
+            embdDropout = 0.0;
+            attnDropout = probability("attention_dropout", 0.0);
+            residDropout = 0.0;
             if (heads % kvHeads != 0) {
                 throw UserError.field(file, "num_key_value_heads", kvHeads + " does not divide num_attention_heads " + heads);
             }
@@ -160,6 +174,16 @@ public final class ModelConfig {
         if (n == null || n.isNull()) throw UserError.field(file, field, "missing");
         if (!n.canConvertToInt() || !n.isIntegralNumber()) throw UserError.field(file, field, "expected an integer, got " + n);
         return n.asInt();
+    }
+
+    /** A dropout probability in [0, 1]; {@code fallback} when absent or null. */
+    private double probability(String field, double fallback) {
+        JsonNode n = raw.get(field);
+        if (n == null || n.isNull()) return fallback;
+        if (!n.isNumber()) throw UserError.field(file, field, "expected a number, got " + n);
+        double p = n.asDouble();
+        if (!(p >= 0 && p <= 1)) throw UserError.field(file, field, "a dropout probability lies in [0, 1], got " + n);
+        return p;
     }
 
     private static int[] intsOf(JsonNode n) {

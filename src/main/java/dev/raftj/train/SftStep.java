@@ -1,5 +1,6 @@
 package dev.raftj.train;
 
+import dev.raftj.data.Shuffle;
 import dev.raftj.model.CausalLM;
 import dev.raftj.torch.Torch;
 import java.util.List;
@@ -9,10 +10,18 @@ import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * One supervised step on a padded batch: masked next-token cross-entropy, backward, global
  * gradient norm, optional clipping, AdamW. The optimizer state lives here across steps.
+ *
+ * <p>The forward and backward run in the model's training mode, so the checkpoint's dropout
+ * applies; the previous mode (eval, unless the caller changed it) is restored afterwards, even on
+ * failure. Dropout draws from LibTorch's default generator, which each step seeds first
+ * ({@code torch::manual_seed}, CPU and CUDA), so a step's masks depend only on its seed and never
+ * on what ran before in the process: an interrupted and resumed run draws the same masks as an
+ * uninterrupted one. Models without dropout leave the generator untouched.
  */
 public final class SftStep implements AutoCloseable {
     private final CausalLM model;
@@ -20,6 +29,7 @@ public final class SftStep implements AutoCloseable {
     private final AdamWOptions options;
     private AdamW optimizer;
     private final double clipNorm;
+    private long dropoutSeed;
 
     /** Loss before the update and the global L2 norm of the gradients (before clipping). */
     public record Result(double loss, double gradNorm) {}
@@ -69,9 +79,41 @@ public final class SftStep implements AutoCloseable {
         }
     }
 
-    /** ids, keyMask, labels: [B, T]; labels −100 where no loss is taken. */
+    /** The run's dropout seed for {@link #step(Tensor, Tensor, Tensor)} (0 until set). */
+    public void setDropoutSeed(long seed) {
+        this.dropoutSeed = seed;
+    }
+
+    public long dropoutSeed() {
+        return dropoutSeed;
+    }
+
+    /**
+     * ids, keyMask, labels: [B, T]; labels −100 where no loss is taken. The dropout masks come
+     * from {@link #batchSeed}: the run's dropout seed and this batch's contents, so a resumed run
+     * that replays the same batches draws the same masks without any saved state. Callers that
+     * know their global step may prefer {@link #step(Tensor, Tensor, Tensor, long)}.
+     */
     public Result step(Tensor ids, Tensor keyMask, Tensor labels) {
+        long seed = 0;
+        if (model.hasDropout()) {
+            try (PointerScope scope = new PointerScope()) {
+                seed = batchSeed(dropoutSeed, ids, keyMask, labels);
+            }
+        }
+        return step(ids, keyMask, labels, seed);
+    }
+
+    /**
+     * As {@link #step(Tensor, Tensor, Tensor)}, with LibTorch's generator seeded with {@code stepSeed}
+     * before the forward (when the model has dropout): derive it from (run seed, step), e.g.
+     * {@code Shuffle.deriveSeed(runSeed, step)}, for masks that depend on nothing else.
+     */
+    public Result step(Tensor ids, Tensor keyMask, Tensor labels, long stepSeed) {
+        boolean wasTraining = model.isTraining();
         try (PointerScope scope = new PointerScope()) {
+            if (model.hasDropout()) torch.manual_seed(stepSeed);
+            model.setTraining(true);
             optimizer.zero_grad();
             Tensor loss = SftLoss.maskedCrossEntropy(model.logits(ids, keyMask), labels);
             loss.backward();
@@ -79,7 +121,18 @@ public final class SftStep implements AutoCloseable {
             if (clipNorm > 0 && norm > clipNorm) GradNorm.scale(params, clipNorm / (norm + 1e-6));
             optimizer.step();
             return new Result(Torch.item(loss), norm);
+        } finally {
+            model.setTraining(wasTraining);
         }
+    }
+
+    /** A seed from the run seed and the batch's tokens, mask and labels (copied to the host). */
+    public static long batchSeed(long runSeed, Tensor ids, Tensor keyMask, Tensor labels) {
+        long h = Shuffle.deriveSeed(runSeed, ids.size(0) * 31 + ids.size(1));
+        for (Tensor t : new Tensor[] {ids, keyMask, labels}) {
+            for (long v : Torch.toLongs(t)) h = Shuffle.mix(h ^ v);
+        }
+        return h;
     }
 
     @Override
