@@ -12,17 +12,21 @@ import org.bytedeco.javacpp.PointerScope;
 final class FineTune {
     private FineTune() {}
 
-    /** Returns each optimizer step's loss; {@code seed} makes the shuffling reproducible. */
+    /**
+     * Returns each optimizer step's loss. The shuffling and the dropout masks derive from
+     * (runSeed, stage), so a stage replayed after a resume trains identically.
+     */
     static double[] run(SftStep trainer, SftConfig sft, double baseLr, List<int[]> prompts, List<int[]> responses,
-                        long seed, int padId) {
+                        long runSeed, int stage, int padId) {
         int n = prompts.size();
         if (n == 0) return new double[0];
         int perEpoch = (n + sft.batchSize() - 1) / sft.batchSize();
         int total = perEpoch * sft.epochs();
         double[] losses = new double[total];
+        long shuffleSeed = Seeds.SHUFFLE.of(runSeed, stage), dropoutSeed = Seeds.DROPOUT.of(runSeed, stage);
         int step = 0;
         for (int epoch = 0; epoch < sft.epochs(); epoch++) {
-            int[] order = Shuffle.permutation(n, Shuffle.deriveSeed(seed, epoch));
+            int[] order = Shuffle.permutation(n, Shuffle.deriveSeed(shuffleSeed, epoch));
             for (int start = 0; start < n; start += sft.batchSize()) {
                 List<int[]> p = new ArrayList<>(), r = new ArrayList<>();
                 for (int j = start; j < Math.min(n, start + sft.batchSize()); j++) {
@@ -32,7 +36,8 @@ final class FineTune {
                 trainer.setLearningRate(LearningRate.at(sft.lrSchedule(), baseLr, step, total, sft.warmupSteps()));
                 try (PointerScope scope = new PointerScope()) {
                     TokenBatch b = TokenBatch.of(p, r, padId, trainer.model().device());
-                    losses[step++] = trainer.step(b.ids(), b.mask(), b.labels()).loss();
+                    losses[step] = trainer.step(b.ids(), b.mask(), b.labels(), Shuffle.deriveSeed(dropoutSeed, step)).loss();
+                    step++;
                 }
             }
         }

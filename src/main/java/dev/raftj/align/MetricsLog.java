@@ -1,5 +1,6 @@
 package dev.raftj.align;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.raftj.core.UserError;
@@ -11,67 +12,77 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
-/** DIR/metrics.jsonl (one object per stage, appended and flushed) and DIR/summary.json. */
+/** DIR/metrics.jsonl (one {@link StageMetrics} per line, appended and flushed) and DIR/summary.json. */
 public final class MetricsLog {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private final Path dir;
-    private final List<Map<String, Object>> lines = new ArrayList<>();
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private final Path file;
+    private final List<StageMetrics> lines = new ArrayList<>();
 
-    public MetricsLog(Path dir) {
-        this.dir = dir;
-    }
-
-    public Path file() {
-        return dir.resolve("metrics.jsonl");
-    }
-
-    public List<Map<String, Object>> lines() {
-        return lines;
-    }
-
-    /** Rewrites the log with the first {@code keep} lines (resume drops a half-written stage). */
-    public void truncate(List<Map<String, Object>> keep) {
-        lines.clear();
+    /** A log holding {@code lines}, rewritten to DIR/metrics.jsonl (resume drops a half-written stage). */
+    MetricsLog(Path dir, List<StageMetrics> keep) {
+        this.file = dir.resolve("metrics.jsonl");
         lines.addAll(keep);
         StringBuilder sb = new StringBuilder();
         try {
-            for (Map<String, Object> l : keep) sb.append(JSON.writeValueAsString(l)).append('\n');
-            writeAtomically(file(), sb.toString());
+            for (StageMetrics l : keep) sb.append(JSON.writeValueAsString(l)).append('\n');
+            writeAtomically(file, sb.toString());
         } catch (IOException e) {
-            throw new UserError(file() + ": cannot write: " + e.getMessage(), e);
+            throw new UserError(file + ": cannot write: " + e.getMessage(), e);
         }
     }
 
-    public void append(Map<String, Object> line) {
+    public List<StageMetrics> lines() {
+        return lines;
+    }
+
+    void append(StageMetrics line) {
         lines.add(line);
         try {
-            Files.writeString(file(), JSON.writeValueAsString(line) + "\n", StandardCharsets.UTF_8,
+            Files.writeString(file, JSON.writeValueAsString(line) + "\n", StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
-            throw new UserError(file() + ": cannot write: " + e.getMessage(), e);
+            throw new UserError(file + ": cannot write: " + e.getMessage(), e);
         }
     }
 
-    public void writeSummary(Map<String, Object> summary) {
+    static void writeSummary(Path dir, RunSummary summary) {
+        Path target = dir.resolve("summary.json");
         try {
-            writeAtomically(dir.resolve("summary.json"),
-                    JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(summary) + "\n");
+            writeAtomically(target, JSON.copy().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(summary) + "\n");
         } catch (IOException e) {
-            throw new UserError(dir.resolve("summary.json") + ": cannot write: " + e.getMessage(), e);
+            throw new UserError(target + ": cannot write: " + e.getMessage(), e);
         }
     }
 
-    @SuppressWarnings("unchecked")
-    public static List<Map<String, Object>> read(Path file) {
-        List<Map<String, Object>> out = new ArrayList<>();
+    /**
+     * The lines of a metrics file. A line that is not a metrics object is an error naming
+     * FILE:LINE, except the last line when {@code tolerateTornTail}: a kill can cut the final
+     * append short, and that stage is redone anyway.
+     */
+    public static List<StageMetrics> read(Path file, boolean tolerateTornTail) {
+        List<String> text;
         try {
-            for (String l : Files.readAllLines(file)) if (!l.isBlank()) out.add(JSON.readValue(l, Map.class));
+            text = Files.readAllLines(file);
         } catch (IOException e) {
             throw new UserError(file + ": cannot read metrics: " + e.getMessage(), e);
         }
+        List<StageMetrics> out = new ArrayList<>();
+        for (int i = 0; i < text.size(); i++) {
+            if (text.get(i).isBlank()) continue;
+            try {
+                out.add(JSON.readValue(text.get(i), StageMetrics.class));
+            } catch (IOException e) {
+                if (tolerateTornTail && i == text.size() - 1) break;
+                throw UserError.line(file, i + 1, "not a metrics line: " + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
+            }
+        }
         return out;
+    }
+
+    public static List<StageMetrics> read(Path file) {
+        return read(file, false);
     }
 
     static void writeAtomically(Path target, String text) throws IOException {

@@ -2,79 +2,71 @@ package dev.raftj.align;
 
 import dev.raftj.config.RaftConfig;
 import dev.raftj.config.RankingConfig;
+import dev.raftj.config.RunConfig;
 import dev.raftj.data.Batches;
 import dev.raftj.data.Prompt;
-import dev.raftj.data.Shuffle;
 import dev.raftj.generate.Generator;
-import dev.raftj.reward.RewardGuard;
-import dev.raftj.reward.Scored;
 import dev.raftj.kernels.Kernels;
+import dev.raftj.reward.RewardGuard;
 import dev.raftj.select.KernelRanking;
-import dev.raftj.select.Ranking;
 import dev.raftj.train.SftStep;
-import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * RAFT (Dong et al. 2023): per stage, draw K responses for each of b prompts from the current
- * policy, score them, keep the best (per prompt, or the top fraction of the batch; optionally
- * ranked by r − β·log(π/π0)), and fine-tune on the kept set for E epochs with the prompt masked.
- * Stage 0 evaluates the base policy; every stage appends one line to metrics.jsonl.
+ * RAFT (Dong et al. 2023). Stage 0 evaluates the base policy; then each stage draws K responses
+ * for each of b prompts from the current policy, scores them, keeps the best (per prompt, or the
+ * top fraction of the batch; optionally ranked by r − β·log(π/π0)), fine-tunes on the kept set
+ * with the prompt masked, evaluates, and appends one line to metrics.jsonl and a checkpoint.
  */
 public final class Raft {
-    private final RaftConfig config;
     private final AlignmentSetup setup;
     private final RunState state;
-    private final Consumer<Map<String, Object>> onStage;
-    private final Kernels kernels;
+    private final Consumer<StageMetrics> onStage;
 
-    public Raft(RaftConfig config, AlignmentSetup setup, RunState state, Consumer<Map<String, Object>> onStage) {
-        this.config = config;
+    public Raft(AlignmentSetup setup, RunState state, Consumer<StageMetrics> onStage) {
         this.setup = setup;
         this.state = state;
         this.onStage = onStage;
-        this.kernels = Kernels.forDevice(setup.policy().device());
     }
 
-    /** Runs the remaining stages and returns the summary (also written to summary.json). */
-    public Map<String, Object> run() {
-        Batches<Prompt> batches = new Batches<>(setup.train(), config.batchPrompts(), config.seed(), state.cursor());
-        SftStep trainer = state.trainer(setup.policy(), config.sft());
-        state.evaluateBaseOnce(setup, onStage);
-        Generator generator = new Generator(setup.policy(), config.sampling().batchSize());
-        RewardGuard guard = new RewardGuard(setup.reward(), config.onRewardError());
-        while (state.stage() < config.stages()) {
+    /** Runs the remaining stages; returns the summary (also written to summary.json). */
+    public RunSummary run() {
+        RunConfig c = setup.config();
+        RaftConfig raft = c.raft();
+        boolean klRanking = raft.ranking().klBeta() > 0;
+        Batches<Prompt> batches = new Batches<>(setup.train(), raft.batchPrompts(), c.seed(), state.cursor());
+        Generator generator = new Generator(setup.policy(), c.sampling().batchSize());
+        RewardGuard guard = new RewardGuard(setup.reward(), c.onRewardError());
+        Evaluator evaluator = new Evaluator(setup);
+        SftStep trainer = state.trainer(setup.policy());
+        evaluator.logBaseOnce(state, onStage);
+        while (state.stage() < raft.stages()) {
             int stage = state.stage() + 1;
             Timer timer = new Timer();
-            List<Prompt> batch = batches.next();
-            SampleBatch samples = SampleBatch.draw(setup, generator, guard, batch,
-                    Shuffle.deriveSeed(config.seed(), stage), timer);
-            int[] kept = timer.time("select", () -> select(samples));
-            double[] losses = timer.time("train", () -> FineTune.run(trainer, config.sft(), config.sft().lr(),
-                    samples.keptPrompts(kept), samples.keptResponses(kept),
-                    Shuffle.deriveSeed(config.seed(), stage * 1000L), setup.padId()));
-            Map<String, Object> line = setup.evaluate(stage, samples.stageSamples(kept, losses), timer);
+            // 1-2. draw K responses for each of b prompts and score them (log π, log π0 when ranking by KL)
+            SampleBatch samples = SampleBatch.draw(setup, generator, guard, batches.next(),
+                    Seeds.SAMPLE.of(c.seed(), stage), klRanking, timer);
+            // 3. keep the best
+            int[] kept = timer.time("select", () -> select(samples, raft.ranking(), c.sampling().k()));
+            // 4. fine-tune on them
+            double[] losses = timer.time("train", () -> FineTune.run(trainer, c.sft(), c.sft().lr(),
+                    samples.keptPrompts(kept), samples.keptResponses(kept), c.seed(), stage, setup.padId()));
+            // 5. evaluate the updated policy, log the stage, checkpoint
+            StageMetrics.Eval eval = timer.time("eval", evaluator::evaluate);
+            StageMetrics line = StageMetrics.of(stage, null, samples.stats(kept, losses), eval, timer);
             state.advance(batches.cursor(), line, trainer);
             onStage.accept(line);
         }
-        return state.summary();
+        return state.finish();
     }
 
-    private int[] select(SampleBatch samples) {
-        RankingConfig r = config.ranking();
-        Scored scored = samples.scored();
-        int k = config.sampling().k();
-        double[] key = r.klBeta() > 0
-                ? Ranking.klAdjusted(scored.rewards(), samples.responses().logprobSums(), samples.logpRef(), r.klBeta())
-                : scored.rewards();
-        var device = setup.policy().device();
+    /** Indices of the kept samples, best first: local top-m per prompt or the global top fraction. */
+    private int[] select(SampleBatch samples, RankingConfig r, int k) {
+        KernelRanking.Keys keys = new KernelRanking.Keys(samples.scored().rewards(), samples.scored().valid(),
+                samples.logp(), samples.logpRef(), r.klBeta());
+        Kernels kernels = Kernels.forDevice(setup.policy().device());
         return r.mode() == RankingConfig.Mode.LOCAL
-                ? KernelRanking.localTopM(kernels, device, key, scored.valid(), samples.promptCount(), k, r.m())
-                : KernelRanking.globalTopFraction(kernels, device, key, scored.valid(), r.fractionFor(k));
+                ? KernelRanking.localTopM(kernels, setup.policy().device(), keys, samples.promptCount(), k, r.m())
+                : KernelRanking.globalTopFraction(kernels, setup.policy().device(), keys, r.fractionFor(k));
     }
-
-    /** What evaluation needs to know about a finished stage's samples. */
-    record StageSamples(Scored scored, int[] kept, double[] logp, double[] logpRef, List<int[]> responses,
-                        double[] losses) {}
 }

@@ -8,30 +8,36 @@ import java.util.List;
 
 /**
  * Sampled responses as text (for rewards) and as training tokens. A response cut at a stop
- * sequence is re-encoded from the cut text and ends with EOS, so fine-tuning teaches the stop.
+ * sequence is re-encoded from the cut text and ends with EOS, so fine-tuning teaches the stop;
+ * its generation log-probability no longer belongs to its tokens, so {@code cut} marks it.
+ *
+ * @param logprobSums log π of each response's tokens as generated (valid for its tokens only where
+ *                    {@code cut} is false)
  */
-public record Responses(List<String> texts, List<int[]> tokens, double[] logprobSums) {
+public record Responses(List<String> texts, List<int[]> tokens, double[] logprobSums, boolean[] cut) {
 
     public static Responses of(List<Sample> samples, Tokenizer tok, List<String> stops, int eosId) {
         List<String> texts = new ArrayList<>(samples.size());
         List<int[]> tokens = new ArrayList<>(samples.size());
         double[] logp = new double[samples.size()];
+        boolean[] cut = new boolean[samples.size()];
         for (int i = 0; i < samples.size(); i++) {
             Sample s = samples.get(i);
             int[] t = s.tokens();
             String text = tok.decode(t);
-            int cut = firstStop(text, stops);
+            int at = firstStop(text, stops);
             logp[i] = s.sumLogprob();
-            if (cut >= 0) {
-                text = text.substring(0, cut);
+            if (at >= 0) {
+                text = text.substring(0, at);
                 int[] enc = tok.encode(text);
                 t = Arrays.copyOf(enc, enc.length + (eosId >= 0 ? 1 : 0));
                 if (eosId >= 0) t[enc.length] = eosId;
+                cut[i] = true;
             }
             texts.add(text);
             tokens.add(t);
         }
-        return new Responses(texts, tokens, logp);
+        return new Responses(texts, tokens, logp, cut);
     }
 
     static int firstStop(String text, List<String> stops) {

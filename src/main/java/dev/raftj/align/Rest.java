@@ -1,92 +1,140 @@
 package dev.raftj.align;
 
-import dev.raftj.config.RaftConfig;
 import dev.raftj.config.RestConfig;
+import dev.raftj.config.RunConfig;
+import dev.raftj.core.UserError;
 import dev.raftj.data.Batches;
 import dev.raftj.data.Prompt;
-import dev.raftj.data.Shuffle;
 import dev.raftj.generate.Generator;
 import dev.raftj.reward.RewardGuard;
+import dev.raftj.reward.Scored;
 import dev.raftj.select.Thresholds;
 import dev.raftj.train.SftStep;
-import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * ReST (Gulcehre et al. 2023) and ReST-EM (Singh et al. 2023). A Grow step samples N = k
- * responses per prompt from the current policy once, scores them and writes DIR/grow-G.jsonl.
- * ReST then runs one Improve step per threshold τ1 &lt; τ2 &lt; …: fine-tune on the samples whose
- * min-max normalised reward is ≥ τ, continuing from the previous step with lr·decay^i. ReST-EM
- * keeps the samples with reward 1 and fine-tunes from the base model at every iteration.
- * Each Improve step is one stage (one metrics line); the line's kl is that of the Grow samples.
+ * ReST (Gulcehre et al. 2023) and ReST-EM (Singh et al. 2023). Stage 0 evaluates the base policy.
+ * A Grow step draws K responses for every training prompt (or grow_prompts of them) from the
+ * current policy, scores them once and stores them in DIR/grow-G.jsonl; ReST adds the prompts'
+ * "reference" responses, scored the same way. ReST then runs one Improve step per threshold
+ * τ1 &lt; τ2 &lt; …: keep the Grow samples whose reward clears τ (see {@link Thresholds}) and
+ * fine-tune on them, continuing from the previous step with lr·decay^i. ReST-EM keeps the
+ * successful samples and fine-tunes from the base model (fresh AdamW) every iteration. Each
+ * Improve step is one stage: one metrics line and one checkpoint.
  */
 public final class Rest {
-    private final RaftConfig config;
+    private static final System.Logger LOG = System.getLogger("raftj.rest");
     private final AlignmentSetup setup;
     private final RunState state;
-    private final Path dir;
-    private final Consumer<Map<String, Object>> onStage;
+    private final Consumer<StageMetrics> onStage;
+    private final boolean em;
 
-    public Rest(RaftConfig config, AlignmentSetup setup, RunState state, Path dir,
-                Consumer<Map<String, Object>> onStage) {
-        this.config = config;
+    public Rest(AlignmentSetup setup, RunState state, Consumer<StageMetrics> onStage) {
         this.setup = setup;
         this.state = state;
-        this.dir = dir;
         this.onStage = onStage;
+        this.em = setup.config().algorithm() == RunConfig.Algorithm.REST_EM;
     }
 
-    private boolean em() {
-        return config.algorithm() == RaftConfig.Algorithm.REST_EM;
-    }
-
-    /** Improve steps per Grow step. */
-    int improvesPerGrow() {
-        return em() ? 1 : config.rest().thresholds().size();
-    }
-
-    public Map<String, Object> run() {
-        RestConfig rest = config.rest();
-        Batches<Prompt> batches = new Batches<>(setup.train(), config.batchPrompts(), config.seed(), state.cursor());
-        SftStep trainer = state.trainer(setup.policy(), config.sft());
-        state.evaluateBaseOnce(setup, onStage);
-        Generator generator = new Generator(setup.policy(), config.sampling().batchSize());
-        RewardGuard guard = new RewardGuard(setup.reward(), config.onRewardError());
-        int perGrow = improvesPerGrow();
+    public RunSummary run() {
+        RunConfig c = setup.config();
+        RestConfig rest = c.rest();
+        int perGrow = em ? 1 : rest.thresholds().size();
+        int growPrompts = rest.growPrompts() == null ? setup.train().size() : Math.min(rest.growPrompts(), setup.train().size());
+        Batches<Prompt> batches = new Batches<>(setup.train(), growPrompts, Seeds.GROW_PROMPTS.of(c.seed(), 0), state.cursor());
+        Generator generator = new Generator(setup.policy(), c.sampling().batchSize());
+        RewardGuard guard = new RewardGuard(setup.reward(), c.onRewardError());
+        Evaluator evaluator = new Evaluator(setup);
+        SftStep trainer = state.trainer(setup.policy());
+        evaluator.logBaseOnce(state, onStage);
         SampleBatch grow = null;
         while (state.stage() < rest.growSteps() * perGrow) {
-            int g = state.stage() / perGrow, i = state.stage() % perGrow;
+            int g = state.stage() / perGrow + 1, i = state.stage() % perGrow, stage = state.stage() + 1;
             Timer timer = new Timer();
-            if (grow == null || i == 0) {
-                // The batch cursor moves once per Grow step (at i == 0). A resumed run re-reads the
-                // Grow set from grow-G.jsonl: the policy that drew it may have been trained since.
-                List<Prompt> batch = i == 0 ? batches.next() : null;
-                long seed = Shuffle.deriveSeed(config.seed(), 7919L * (g + 1));
-                grow = GrowFile.readOrDraw(dir.resolve("grow-" + (g + 1) + ".jsonl"),
-                        () -> batch == null ? null : SampleBatch.draw(setup, generator, guard, batch, seed, timer), setup);
+            if (i == 0) { // Grow: sample from the current policy, score once, store
+                List<Prompt> prompts = batches.next();
+                grow = GrowFile.write(GrowFile.of(state.dir(), g), grow(prompts, generator, guard, g, timer));
+            } else if (grow == null) { // resumed between Improve steps: the stored Grow set
+                grow = GrowFile.read(GrowFile.of(state.dir(), g), setup);
             }
+            // Improve: keep what clears the threshold, fine-tune on it
             SampleBatch samples = grow;
-            int[] kept = timer.time("select", () -> em()
-                    ? Thresholds.keepCorrect(samples.scored().rewards(), samples.scored().valid())
-                    : Thresholds.filterAbove(Thresholds.normaliseMinMax(samples.scored().rewards(),
-                            samples.scored().valid()), rest.thresholds().get(i)));
-            if (em()) {
+            double cut = em ? successCut(samples, g) : cut(samples, rest, i);
+            int[] kept = timer.time("select", () -> Thresholds.keepAtLeast(samples.scored().rewards(),
+                    samples.scored().valid(), cut));
+            if (!em && i > 0) warnIfSameSet(samples, rest, i, kept, g);
+            if (em) {
                 setup.resetPolicyToBase();
                 trainer.resetState();
             }
-            double lr = config.sft().lr() * Math.pow(rest.improveLrDecay(), i);
-            int stage = state.stage() + 1;
-            double[] losses = timer.time("train", () -> FineTune.run(trainer, config.sft(), lr,
-                    samples.keptPrompts(kept), samples.keptResponses(kept),
-                    Shuffle.deriveSeed(config.seed(), stage * 1000L), setup.padId()));
-            Map<String, Object> line = setup.evaluate(stage, samples.stageSamples(kept, losses), timer);
-            line.put("grow", g + 1);
-            if (!em()) line.put("threshold", rest.thresholds().get(i));
+            double lr = c.sft().lr() * Math.pow(rest.improveLrDecay(), i);
+            double[] losses = timer.time("train", () -> FineTune.run(trainer, c.sft(), lr,
+                    samples.keptPrompts(kept), samples.keptResponses(kept), c.seed(), stage, setup.padId()));
+            StageMetrics.Eval eval = timer.time("eval", evaluator::evaluate);
+            double tau = em ? cut : rest.thresholds().get(i);
+            StageMetrics line = StageMetrics.of(stage, new StageMetrics.Improve(g, tau, cut),
+                    samples.stats(kept, losses), eval, timer);
             state.advance(batches.cursor(), line, trainer);
             onStage.accept(line);
         }
-        return state.summary();
+        return state.finish();
+    }
+
+    /** K responses per prompt from the current policy, plus (ReST) the prompts' reference responses. */
+    private SampleBatch grow(List<Prompt> prompts, Generator generator, RewardGuard guard, int g, Timer timer) {
+        SampleBatch drawn = SampleBatch.draw(setup, generator, guard, prompts, Seeds.GROW.of(setup.config().seed(), g),
+                false, timer);
+        if (em || !setup.config().rest().useReferences()) return drawn;
+        List<String> texts = new ArrayList<>(), refs = new ArrayList<>();
+        List<int[]> ids = new ArrayList<>(), tokens = new ArrayList<>();
+        int eos = setup.eosId();
+        for (Prompt p : prompts) {
+            String ref = p.field("reference");
+            if (ref == null) continue;
+            texts.add(p.text());
+            ids.add(setup.encode(List.of(p)).get(0));
+            refs.add(ref);
+            int[] enc = setup.tokenizer().encode(ref);
+            int[] t = Arrays.copyOf(enc, enc.length + (eos >= 0 ? 1 : 0));
+            if (eos >= 0) t[enc.length] = eos;
+            tokens.add(t);
+        }
+        if (texts.isEmpty()) return drawn;
+        Scored scored = timer.time("reward", () -> guard.score(texts, refs));
+        return drawn.append(texts, ids, new Responses(refs, tokens, new double[refs.size()], new boolean[refs.size()]), scored);
+    }
+
+    /** The reward value threshold i stands for on this Grow set. */
+    private static double cut(SampleBatch grow, RestConfig rest, int i) {
+        double tau = rest.thresholds().get(i);
+        return rest.thresholdScale() == RestConfig.ThresholdScale.QUANTILE
+                ? Thresholds.quantile(grow.scored().rewards(), grow.scored().valid(), tau) : tau;
+    }
+
+    /** ReST-EM's success: reward ≥ success_threshold, or reward 1 of a binary reward (anything else is refused). */
+    private double successCut(SampleBatch grow, int g) {
+        Double threshold = setup.config().rest().successThreshold();
+        if (threshold != null) return threshold;
+        int bad = Thresholds.firstNonBinary(grow.scored().rewards(), grow.scored().valid());
+        if (bad >= 0) {
+            throw new UserError(GrowFile.of(state.dir(), g) + ":" + (bad + 1) + ": rest-em needs a binary reward (0 or 1),"
+                    + " got " + grow.scored().rewards()[bad] + " for prompt '" + grow.promptTexts().get(bad)
+                    + "'; set rest.success_threshold to count rewards >= it as successes");
+        }
+        return 1.0;
+    }
+
+    /** Says so when Improve step i keeps exactly the samples step i − 1 kept: τ_i changes nothing here. */
+    private void warnIfSameSet(SampleBatch grow, RestConfig rest, int i, int[] kept, int g) {
+        int[] previous = Thresholds.keepAtLeast(grow.scored().rewards(), grow.scored().valid(), cut(grow, rest, i - 1));
+        if (Arrays.equals(previous, kept)) {
+            LOG.log(System.Logger.Level.WARNING, "Grow step " + g + ": threshold " + rest.thresholds().get(i)
+                    + " keeps the same " + kept.length + " samples as threshold " + rest.thresholds().get(i - 1)
+                    + " (the reward takes too few values for these thresholds on the "
+                    + rest.thresholdScale().name().toLowerCase(java.util.Locale.ROOT) + " scale)");
+        }
     }
 }

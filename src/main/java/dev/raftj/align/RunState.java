@@ -1,77 +1,149 @@
 package dev.raftj.align;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.raftj.config.SftConfig;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.raftj.config.ConfigLoader;
+import dev.raftj.config.RunConfig;
 import dev.raftj.core.UserError;
 import dev.raftj.data.Batches;
 import dev.raftj.model.CausalLM;
+import dev.raftj.model.Checkpoint;
 import dev.raftj.train.SftStep;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
 import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.OutputArchive;
 
 /**
- * A run's progress on disk, in DIR: metrics.jsonl, summary.json, and after every stage
- * {@code checkpoint/} (HF-format policy + trainer.json + optimizer.pt), replaced atomically, so
- * that {@code --resume DIR} continues exactly where the last finished stage left off. Sampling
- * seeds derive from (seed, stage), so no RNG state needs saving.
+ * A run's folder DIR and where the run stands: DIR/config.json, DIR/metrics.jsonl, and after every
+ * stage DIR/checkpoint/ (HF-format policy + optimizer.pt + trainer.json), replaced atomically, so
+ * that {@code --resume DIR} continues exactly where the last finished stage left off. Random
+ * streams derive from (seed, stage) ({@link Seeds}), so no RNG state is saved. A fresh run needs
+ * an empty folder; a resumed one must be the same run (same configuration apart from its length).
  */
 public final class RunState {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** What may change between the start of a run and its resume: its length, threads, folder. */
+    private static final Set<String> RESUMABLE = Set.of("raft.stages", "rest.grow_steps", "threads", "out");
+
     private final Path dir;
+    private final RunConfig config;
     private final MetricsLog log;
-    private final SftConfig sft;
     private int stage;
     private Batches.Cursor cursor;
     private Path optimizerState;
-    private SftStep trainer;
 
-    private RunState(Path dir, SftConfig sft, int stage, Batches.Cursor cursor, List<Map<String, Object>> lines) {
+    private RunState(Path dir, RunConfig config, int stage, Batches.Cursor cursor, List<StageMetrics> lines) {
         this.dir = dir;
-        this.sft = sft;
-        this.log = new MetricsLog(dir);
+        this.config = config;
         this.stage = stage;
         this.cursor = cursor;
-        log.truncate(lines);
+        this.log = new MetricsLog(dir, lines);
     }
 
-    public static RunState fresh(Path dir, SftConfig sft) {
+    /** A new run in DIR, which must not exist or be empty; writes DIR/config.json. */
+    public static RunState fresh(Path dir, RunConfig config) {
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> entries = Files.list(dir)) {
+                List<String> names = entries.limit(4).map(p -> p.getFileName().toString()).sorted().toList();
+                if (!names.isEmpty()) {
+                    throw new UserError(dir + ": output folder is not empty (" + String.join(", ", names)
+                            + (names.size() == 4 ? ", …" : "") + "); a new run needs a new or empty folder"
+                            + " (--out DIR), and --resume " + dir + " continues the run in it");
+                }
+            } catch (IOException e) {
+                throw new UserError(dir + ": cannot list: " + e.getMessage(), e);
+            }
+        } else if (Files.exists(dir)) {
+            throw new UserError(dir + ": exists and is not a folder");
+        }
         try {
             Files.createDirectories(dir);
+            MetricsLog.writeAtomically(dir.resolve("config.json"), JSON.writeValueAsString(config) + "\n");
         } catch (IOException e) {
-            throw new UserError(dir + ": cannot create output folder: " + e.getMessage());
+            throw new UserError(dir + ": cannot create the output folder: " + e.getMessage(), e);
         }
-        return new RunState(dir, sft, 0, Batches.Cursor.START, List.of());
+        return new RunState(dir, config, 0, Batches.Cursor.START, List.of());
     }
 
-    /** Reads DIR/checkpoint/trainer.json; the policy itself loads from {@link #checkpointDir}. */
-    public static RunState resume(Path dir, SftConfig sft) {
+    /** Rewrites DIR/config.json (a resumed run whose length changed). */
+    public static void rewriteConfig(Path dir, RunConfig config) {
+        try {
+            MetricsLog.writeAtomically(dir.resolve("config.json"), JSON.writeValueAsString(config) + "\n");
+        } catch (IOException e) {
+            throw new UserError(dir.resolve("config.json") + ": cannot write: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The run in DIR, after its last checkpointed stage (stage 0 when none was written). Refuses a
+     * folder whose checkpoint was made with another configuration, naming the fields that differ,
+     * and a metrics log with stages missing.
+     */
+    public static RunState resume(Path dir, RunConfig config) {
         recoverInterruptedSave(dir);
         Path trainer = checkpointDir(dir).resolve("trainer.json");
-        if (!Files.exists(trainer)) throw new UserError(dir + ": nothing to resume (no checkpoint/trainer.json)");
-        try {
-            Map<?, ?> t = JSON.readValue(trainer.toFile(), Map.class);
-            int stage = ((Number) t.get("stage")).intValue();
-            Batches.Cursor cursor = new Batches.Cursor(((Number) t.get("cursor_epoch")).longValue(),
-                    ((Number) t.get("cursor_position")).intValue());
-            List<Map<String, Object>> lines = new ArrayList<>();
-            for (Map<String, Object> l : MetricsLog.read(dir.resolve("metrics.jsonl"))) {
-                if (((Number) l.get("stage")).intValue() <= stage) lines.add(l);
+        int stage = 0;
+        Batches.Cursor cursor = Batches.Cursor.START;
+        if (Files.exists(trainer)) {
+            JsonNode t;
+            try {
+                t = JSON.readTree(trainer.toFile());
+                stage = t.get("stage").intValue();
+                cursor = new Batches.Cursor(t.get("cursor_epoch").longValue(), t.get("cursor_position").intValue());
+            } catch (IOException | RuntimeException e) {
+                throw new UserError(trainer + ": unreadable trainer state: " + e.getMessage(), e);
             }
-            RunState s = new RunState(dir, sft, stage, cursor, lines);
-            Path opt = checkpointDir(dir).resolve("optimizer.pt");
-            s.optimizerState = Files.exists(opt) ? opt : null;
-            return s;
-        } catch (IOException | RuntimeException e) {
-            throw new UserError(trainer + ": unreadable trainer state: " + e.getMessage());
+            RunConfig saved;
+            try {
+                saved = JSON.treeToValue(t.get("config"), RunConfig.class);
+            } catch (IOException | RuntimeException e) {
+                throw new UserError(trainer + ": unreadable run configuration: " + e.getMessage(), e);
+            }
+            List<String> diff = ConfigLoader.differences(ConfigLoader.tree(saved), ConfigLoader.tree(config), RESUMABLE);
+            if (!diff.isEmpty()) {
+                throw new UserError(dir.resolve("config.json") + ": not the configuration this run's checkpoint was made"
+                        + " with (checkpoint vs now): " + String.join("; ", diff));
+            }
         }
+        List<StageMetrics> lines = verifiedLines(dir.resolve("metrics.jsonl"), stage);
+        try {
+            Files.deleteIfExists(dir.resolve("metrics.png.tmp.png"));
+        } catch (IOException e) {
+            throw new UserError(dir + ": cannot clean up: " + e.getMessage(), e);
+        }
+        RunState s = new RunState(dir, config, stage, cursor, lines);
+        Path opt = checkpointDir(dir).resolve("optimizer.pt");
+        s.optimizerState = Files.exists(opt) ? opt : null;
+        return s;
+    }
+
+    /** Metrics lines 0..stage, in order; later lines (a stage cut short) are dropped. */
+    private static List<StageMetrics> verifiedLines(Path file, int stage) {
+        if (!Files.exists(file)) {
+            if (stage == 0) return List.of();
+            throw new UserError(file + ": missing, but the checkpoint is after stage " + stage);
+        }
+        List<StageMetrics> all = MetricsLog.read(file, true), keep = new ArrayList<>();
+        for (int i = 0; i < all.size() && all.get(i).stage() <= stage; i++) {
+            if (all.get(i).stage() != i) {
+                throw new UserError(file + ": line " + (i + 1) + " is stage " + all.get(i).stage() + ", expected stage " + i
+                        + " (stages are missing or out of order)");
+            }
+            keep.add(all.get(i));
+        }
+        if (stage > 0 && keep.size() < stage + 1) {
+            throw new UserError(file + ": ends at stage " + (keep.size() - 1) + ", but the checkpoint is after stage " + stage);
+        }
+        return keep;
     }
 
     /**
@@ -86,8 +158,8 @@ public final class RunState {
                 if (Files.exists(next.resolve("trainer.json"))) Files.move(next, target);
                 else if (Files.exists(old)) Files.move(old, target);
             }
-            dev.raftj.model.Checkpoint.deleteTree(next);
-            dev.raftj.model.Checkpoint.deleteTree(old);
+            Checkpoint.deleteTree(next);
+            Checkpoint.deleteTree(old);
         } catch (IOException e) {
             throw new UserError(dir + ": cannot recover the checkpoint: " + e.getMessage(), e);
         }
@@ -95,6 +167,15 @@ public final class RunState {
 
     public static Path checkpointDir(Path dir) {
         return dir.resolve("checkpoint");
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** The policy to continue from: the checkpoint's, or null when the run starts from its base model. */
+    public Path policyDir() {
+        return Files.exists(checkpointDir(dir).resolve("trainer.json")) ? checkpointDir(dir) : null;
     }
 
     public int stage() {
@@ -105,18 +186,24 @@ public final class RunState {
         return cursor;
     }
 
-    /** Stage 0: the base policy's evaluation, logged once per run (not again on resume). */
-    void evaluateBaseOnce(AlignmentSetup setup, java.util.function.Consumer<Map<String, Object>> onStage) {
-        if (stage > 0 || !log.lines().isEmpty()) return;
-        Map<String, Object> line = setup.evaluate(0, null, new Timer());
+    public List<StageMetrics> lines() {
+        return log.lines();
+    }
+
+    /** Whether stage 0 (the base policy's evaluation) is still to be logged. */
+    boolean needsBaseEvaluation() {
+        return stage == 0 && log.lines().isEmpty();
+    }
+
+    void logBaseEvaluation(StageMetrics line) {
         log.append(line);
-        onStage.accept(line);
     }
 
     /** The SFT step for this run, its AdamW state restored when resuming. */
-    SftStep trainer(CausalLM policy, SftConfig cfg) {
-        trainer = new SftStep(policy, cfg.lr(), cfg.weightDecay(), cfg.gradClip());
-        if (optimizerState != null && !cfg.resetOptimizer()) {
+    SftStep trainer(CausalLM policy) {
+        var sft = config.sft();
+        SftStep trainer = new SftStep(policy, sft.lr(), sft.weightDecay(), sft.gradClip());
+        if (optimizerState != null && !sft.resetOptimizer()) {
             InputArchive in = new InputArchive();
             in.load_from(optimizerState.toString(), new DeviceOptional(policy.device()));
             trainer.optimizer().load(in);
@@ -124,22 +211,21 @@ public final class RunState {
         return trainer;
     }
 
-    /** Records a finished stage: metrics line, checkpoint, trainer state; resets AdamW if configured. */
-    void advance(Batches.Cursor next, Map<String, Object> line, SftStep step) {
+    /** Records a finished stage: metrics line, then checkpoint; resets AdamW if configured. */
+    void advance(Batches.Cursor next, StageMetrics line, SftStep step) {
         stage++;
         cursor = next;
         // The line goes first: a kill before the checkpoint lands redoes this stage on resume
         // (lines past the checkpoint's stage are dropped); the reverse order would lose the line.
         log.append(line);
         saveCheckpoint(step);
-        dev.raftj.report.RunPlot.write(dir.resolve("metrics.png"), log.lines(), "raftj: " + dir.getFileName());
-        if (sft.resetOptimizer()) step.resetState();
+        if (config.sft().resetOptimizer()) step.resetState();
     }
 
     private void saveCheckpoint(SftStep step) {
         Path tmp = dir.resolve("checkpoint.next");
         try {
-            dev.raftj.model.Checkpoint.deleteTree(tmp);
+            Checkpoint.deleteTree(tmp);
         } catch (IOException e) {
             throw new UserError(tmp + ": cannot clear: " + e.getMessage(), e);
         }
@@ -148,60 +234,26 @@ public final class RunState {
             OutputArchive out = new OutputArchive();
             step.optimizer().save(out);
             out.save_to(tmp.resolve("optimizer.pt").toString());
-            Map<String, Object> t = new LinkedHashMap<>();
+            ObjectNode t = JSON.createObjectNode();
             t.put("stage", stage);
             t.put("cursor_epoch", cursor.epoch());
             t.put("cursor_position", cursor.position());
+            t.set("config", JSON.valueToTree(config));
             Files.writeString(tmp.resolve("trainer.json"), JSON.writeValueAsString(t) + "\n");
             Path target = checkpointDir(dir), old = dir.resolve("checkpoint.old");
-            dev.raftj.model.Checkpoint.deleteTree(old);
+            Checkpoint.deleteTree(old);
             if (Files.exists(target)) Files.move(target, old);
             Files.move(tmp, target);
-            dev.raftj.model.Checkpoint.deleteTree(old);
+            Checkpoint.deleteTree(old);
         } catch (IOException e) {
             throw new UserError(dir + ": cannot write checkpoint: " + e.getMessage(), e);
         }
     }
 
-    /** summary.json: first vs last evaluation, totals, and the last stage's figures. */
-    Map<String, Object> summary() {
-        List<Map<String, Object>> lines = log.lines();
-        Map<String, Object> first = lines.get(0), last = lines.get(lines.size() - 1);
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("stages", stage);
-        s.put("eval_reward_base", first.get("eval_reward"));
-        s.put("eval_reward_final", last.get("eval_reward"));
-        s.put("eval_reward_sampled_base", first.get("eval_reward_sampled"));
-        s.put("eval_reward_sampled_final", last.get("eval_reward_sampled"));
-        s.put("eval_perplexity_final", last.get("eval_perplexity"));
-        s.put("kl_final", last.get("kl"));
-        double seconds = 0, maxReward = Double.NEGATIVE_INFINITY;
-        double rewardSum = 0, keptSum = 0;
-        int n = 0;
-        Map<String, Double> time = new LinkedHashMap<>();
-        for (Map<String, Object> l : lines) {
-            seconds += ((Number) l.get("seconds")).doubleValue();
-            if (l.get("time") instanceof Map<?, ?> m) {
-                m.forEach((k, v) -> time.merge((String) k, ((Number) v).doubleValue(), Double::sum));
-            }
-            if (l.get("reward_mean") instanceof Number r) {
-                rewardSum += r.doubleValue();
-                keptSum += ((Number) l.get("reward_kept_mean")).doubleValue();
-                maxReward = Math.max(maxReward, ((Number) l.get("reward_max")).doubleValue());
-                n++;
-            }
-        }
-        s.put("reward_mean", n == 0 ? null : rewardSum / n);
-        s.put("reward_max", n == 0 ? null : maxReward);
-        s.put("reward_kept_mean", n == 0 ? null : keptSum / n);
-        s.put("distinct_1", last.get("distinct_1"));
-        s.put("distinct_2", last.get("distinct_2"));
-        s.put("response_length", last.get("response_length"));
-        s.put("seconds", seconds);
-        s.put("time", time);
-        s.put("peak_rss_mib", StageMetrics.peakRssMiB());
-        s.put("checkpoint", checkpointDir(dir).toString());
-        log.writeSummary(s);
+    /** Writes and returns summary.json. */
+    RunSummary finish() {
+        RunSummary s = RunSummary.of(log.lines(), checkpointDir(dir).toString());
+        MetricsLog.writeSummary(dir, s);
         return s;
     }
 }

@@ -1,64 +1,87 @@
 package dev.raftj.align;
 
-import java.util.LinkedHashMap;
-import java.util.List;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Map;
 
-/** Pure metric functions over a stage's samples (distinct-n, means, resident memory). */
-public final class StageMetrics {
-    private StageMetrics() {}
+/**
+ * One line of DIR/metrics.jsonl. Stage 0 is the base policy's evaluation (no samples: the sample
+ * fields are null); ReST lines also carry their Grow step and threshold.
+ *
+ * @param stage            1-based stage; 0 = base evaluation
+ * @param grow             ReST: the Grow step this Improve step filters (1-based); else null
+ * @param threshold        ReST: the Improve step's threshold τ (as configured); else null
+ * @param cut              ReST: the reward value τ became (the quantile on quantile scale); else null
+ * @param rewardMean       mean reward of the stage's valid samples
+ * @param rewardMax        best reward of the stage's valid samples
+ * @param rewardKeptMean   mean reward of the kept samples
+ * @param kept             samples fine-tuned on
+ * @param dropped          samples whose reward failed (on_reward_error: drop)
+ * @param filtered         samples a reward filter rejected
+ * @param trainLoss        mean loss of the stage's optimizer steps
+ * @param distinct1        distinct unigrams of the samples' tokens / all unigrams
+ * @param distinct2        the same for bigrams
+ * @param responseLength   mean response length in tokens
+ * @param evalReward       held-out mean reward, greedy responses, after the stage
+ * @param evalRewardSampled held-out mean reward, one sampled response each (the run's sampling)
+ * @param evalPerplexity   exp(mean NLL per token) of the held-out reference responses, if any
+ * @param kl               KL(π‖π0) after the stage: the mean over held-out prompts of
+ *                         log π(y|x) − log π0(y|x) with y drawn from π at temperature 1 without
+ *                         filters, both teacher-forced on the same tokens (unbiased, k1)
+ * @param seconds          wall time of the stage
+ * @param time             seconds per phase (generate, reward, reference, select, train, eval)
+ * @param samplesPerSecond samples drawn / stage seconds
+ * @param peakRssMiB       peak resident memory of the process so far
+ */
+public record StageMetrics(
+        @JsonProperty("stage") int stage,
+        @JsonProperty("grow") Integer grow,
+        @JsonProperty("threshold") Double threshold,
+        @JsonProperty("cut") Double cut,
+        @JsonProperty("reward_mean") Double rewardMean,
+        @JsonProperty("reward_max") Double rewardMax,
+        @JsonProperty("reward_kept_mean") Double rewardKeptMean,
+        @JsonProperty("kept") Integer kept,
+        @JsonProperty("dropped") Integer dropped,
+        @JsonProperty("filtered") Integer filtered,
+        @JsonProperty("train_loss") Double trainLoss,
+        @JsonProperty("distinct_1") Double distinct1,
+        @JsonProperty("distinct_2") Double distinct2,
+        @JsonProperty("response_length") Double responseLength,
+        @JsonProperty("eval_reward") Double evalReward,
+        @JsonProperty("eval_reward_sampled") Double evalRewardSampled,
+        @JsonProperty("eval_perplexity") Double evalPerplexity,
+        @JsonProperty("kl") Double kl,
+        @JsonProperty("seconds") double seconds,
+        @JsonProperty("time") Map<String, Double> time,
+        @JsonProperty("samples_per_second") Double samplesPerSecond,
+        @JsonProperty("peak_rss_mib") double peakRssMiB) {
 
-    public static double mean(double[] xs) {
-        double s = 0;
-        int n = 0;
-        for (double x : xs) {
-            if (Double.isFinite(x)) {
-                s += x;
-                n++;
-            }
-        }
-        return n == 0 ? Double.NaN : s / n;
+    /** What a stage's samples and selection came to (null for stage 0). */
+    public record Samples(double rewardMean, double rewardMax, double rewardKeptMean, int kept, int dropped,
+                          int filtered, double trainLoss, double distinct1, double distinct2, double responseLength,
+                          int count) {}
+
+    /** The held-out evaluation after a stage. */
+    public record Eval(Double reward, Double rewardSampled, Double perplexity, Double kl) {}
+
+    /** ReST's place of an Improve step (null for RAFT). */
+    public record Improve(int grow, double threshold, double cut) {}
+
+    public static StageMetrics of(int stage, Improve improve, Samples s, Eval e, Timer timer) {
+        double seconds = timer.total();
+        return new StageMetrics(stage, improve == null ? null : improve.grow(),
+                improve == null ? null : improve.threshold(), improve == null ? null : improve.cut(),
+                s == null ? null : finite(s.rewardMean()), s == null ? null : finite(s.rewardMax()),
+                s == null ? null : finite(s.rewardKeptMean()), s == null ? null : s.kept(),
+                s == null ? null : s.dropped(), s == null ? null : s.filtered(),
+                s == null ? null : finite(s.trainLoss()), s == null ? null : s.distinct1(),
+                s == null ? null : s.distinct2(), s == null ? null : s.responseLength(),
+                e.reward(), e.rewardSampled(), e.perplexity(), e.kl(), seconds, new java.util.LinkedHashMap<>(timer.split()),
+                s == null ? null : s.count() / seconds, Stats.peakRssMiB());
     }
 
-    public static double max(double[] xs) {
-        double m = Double.NEGATIVE_INFINITY;
-        for (double x : xs) if (Double.isFinite(x)) m = Math.max(m, x);
-        return m;
-    }
-
-    /** Distinct n-grams over all n-grams of the token sequences (Li et al. 2016's distinct-n). */
-    public static double distinct(List<int[]> sequences, int n) {
-        java.util.Set<List<Integer>> seen = new java.util.HashSet<>();
-        long total = 0;
-        for (int[] s : sequences) {
-            for (int i = 0; i + n <= s.length; i++) {
-                List<Integer> gram = new java.util.ArrayList<>(n);
-                for (int j = 0; j < n; j++) gram.add(s[i + j]);
-                seen.add(gram);
-                total++;
-            }
-        }
-        return total == 0 ? 0 : (double) seen.size() / total;
-    }
-
-    public static double meanLength(List<int[]> sequences) {
-        return sequences.stream().mapToInt(s -> s.length).average().orElse(0);
-    }
-
-    /** Peak resident set size of this process in MiB (VmHWM), or -1 where /proc is absent. */
-    public static double peakRssMiB() {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
-            }
-        } catch (java.io.IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
-    }
-
-    /** An ordered map for one JSONL line. */
-    public static Map<String, Object> line() {
-        return new LinkedHashMap<>();
+    /** JSON has no NaN: a mean over nothing is written as null. */
+    static Double finite(double x) {
+        return Double.isFinite(x) ? x : null;
     }
 }

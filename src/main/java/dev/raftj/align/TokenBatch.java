@@ -11,7 +11,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * Prompt + response token sequences as one right-padded batch: ids, mask, and SFT labels
  * (the response tokens; −100 on the prompt and padding, so the loss is on responses only).
  */
-public record TokenBatch(Tensor ids, Tensor mask, Tensor labels, int[] promptLengths, int[] responseLengths) {
+public record TokenBatch(Tensor ids, Tensor mask, Tensor labels) {
 
     public static TokenBatch of(List<int[]> prompts, List<int[]> responses, int padId, Device device) {
         int n = prompts.size();
@@ -20,11 +20,8 @@ public record TokenBatch(Tensor ids, Tensor mask, Tensor labels, int[] promptLen
         long[] ids = new long[n * width], mask = new long[n * width], labels = new long[n * width];
         Arrays.fill(ids, padId);
         Arrays.fill(labels, -100);
-        int[] pl = new int[n], rl = new int[n];
         for (int i = 0; i < n; i++) {
             int[] p = prompts.get(i), r = responses.get(i);
-            pl[i] = p.length;
-            rl[i] = r.length;
             for (int j = 0; j < p.length; j++) {
                 ids[i * width + j] = p[j];
                 mask[i * width + j] = 1;
@@ -37,6 +34,6 @@ public record TokenBatch(Tensor ids, Tensor mask, Tensor labels, int[] promptLen
         }
         return new TokenBatch(Torch.longs(ids, n, width).to(device, ScalarType.Long),
                 Torch.longs(mask, n, width).to(device, ScalarType.Long),
-                Torch.longs(labels, n, width).to(device, ScalarType.Long), pl, rl);
+                Torch.longs(labels, n, width).to(device, ScalarType.Long));
     }
 }

@@ -1,22 +1,26 @@
 package dev.raftj.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.raftj.align.AlignmentSetup;
 import dev.raftj.align.Raft;
 import dev.raftj.align.Rest;
 import dev.raftj.align.RunState;
+import dev.raftj.align.RunSummary;
+import dev.raftj.align.StageMetrics;
 import dev.raftj.config.ConfigLoader;
-import dev.raftj.config.RaftConfig;
+import dev.raftj.config.RunConfig;
 import dev.raftj.core.UserError;
+import dev.raftj.report.RunPlot;
 import dev.raftj.torch.Torch;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,59 +28,56 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code raftj align}: run RAFT on a built-in task or a configuration file; resume a run. */
+/** {@code raftj align}: run RAFT, ReST or ReST-EM on a built-in task or a configuration file; resume a run. */
 @Command(name = "align", mixinStandardHelpOptions = true,
-        description = {"Align a policy with a reward by reward-ranked fine-tuning (RAFT).",
-                "With no options: RAFT on the built-in 'arith' task, written to runs/arith.",
-                "--algorithm rest|rest-em runs ReST / ReST-EM on the same setting."})
+        description = {"Align a policy with a reward by reward-ranked fine-tuning (RAFT, ReST, ReST-EM).",
+                "With no options: RAFT on the built-in 'arith' task, written to runs/arith-raft-TIME.",
+                "A new run needs a new or empty --out folder; --resume DIR continues the run in DIR."})
 public final class AlignCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Option(names = "--config", description = "A YAML or JSON run configuration (see README for every key).")
     Path config;
 
-    @Option(names = "--task", description = "Built-in task when no --config is given (default: ${DEFAULT-VALUE}).",
-            defaultValue = "arith")
+    @Option(names = "--task", description = "Built-in task when no --config is given (default: arith).")
     String task;
 
-    @Option(names = "--out", description = "Output folder: metrics.jsonl, summary.json, checkpoint/ (default: the config's 'out').")
+    @Option(names = "--out", description = "Output folder, new or empty (default: the config's 'out', else runs/NAME-ALGORITHM-TIME).")
     Path out;
 
-    @Option(names = "--resume", description = "Continue the run in this folder from its last finished stage.")
+    @Option(names = "--resume", description = "Continue the run in this folder after its last finished stage.")
     Path resume;
 
-    @Option(names = "--stages", description = "Override the number of RAFT stages.")
+    @Option(names = "--stages", description = "RAFT stages, or ReST/ReST-EM Grow steps (also extends a resumed run).")
     Integer stages;
 
-    @Option(names = "--algorithm", description = "Override the algorithm: raft, rest or rest-em.")
+    @Option(names = "--algorithm", description = "raft, rest or rest-em (overrides the configuration's).")
     String algorithm;
 
     @Mixin ModelOptions modelOptions;
 
     @Override
-    public Integer call() throws IOException {
-        RaftConfig cfg;
-        Path configDir = null;
+    public Integer call() {
+        if (deviceGiven()) modelOptions.device(); // a bad --device is named as such, before anything else
+        if (stages != null && stages < 1) throw new UserError("--stages: must be >= 1, got " + stages);
+        Path dir;
+        RunConfig cfg;
         if (resume != null) {
-            cfg = ConfigLoader.load(resume.resolve("config.json"), RaftConfig.class);
-            out = resume;
-        } else if (config != null) {
-            cfg = ConfigLoader.load(config, RaftConfig.class);
-            configDir = config.toAbsolutePath().getParent();
+            dir = resume;
+            cfg = resumedConfig();
         } else {
-            cfg = BuiltinTasks.config(task);
+            Path configDir = config != null ? config.toAbsolutePath().getParent() : null;
+            cfg = config != null ? ConfigLoader.load(config, RunConfig.class) : BuiltinTasks.config(task != null ? task : "arith");
+            if (config != null && task != null) throw new UserError("--task: not used with --config (the configuration names the model)");
+            cfg = ConfigLoader.withChanges(cfg, changes(cfg, configDir), source());
+            dir = out != null ? out : cfg.out() != null ? Path.of(cfg.out()) : defaultOut(cfg);
         }
-        if (deviceGiven()) modelOptions.device(); // a bad --device is named as such, before the config is checked
-        cfg = overrides(cfg, configDir);
-        Path source = resume != null ? resume.resolve("config.json") : config != null ? config : Path.of("--task " + task);
-        cfg.validate(source);
-        checkPaths(cfg, source);
+        checkPaths(cfg);
         try {
             Torch.device(cfg.device());
         } catch (UserError e) {
-            throw UserError.field(source, "device", e.getMessage());
+            throw UserError.field(source(), "device", e.getMessage());
         }
-        Path dir = out != null ? out : Path.of(cfg.out());
         modelOptions.threads = modelOptions.threads > 0 ? modelOptions.threads : cfg.threads();
         modelOptions.init();
         if (modelOptions.dtype() != ScalarType.Float) {
@@ -86,44 +87,94 @@ public final class AlignCommand implements Callable<Integer> {
         RunState state;
         AlignmentSetup setup;
         if (resume != null) {
-            state = RunState.resume(dir, cfg.sft());
-            setup = new AlignmentSetup(cfg, RunState.checkpointDir(dir), null);
+            state = RunState.resume(dir, cfg);
+            setup = new AlignmentSetup(cfg, state.policyDir(), null);
+            if (stages != null) RunState.rewriteConfig(dir, cfg);
             o.printf("resuming %s after stage %d%n", dir, state.stage());
         } else {
-            setup = new AlignmentSetup(cfg, null, null); // models and prompts load before DIR is touched
-            state = RunState.fresh(dir, cfg.sft());
-            writeConfig(dir, cfg);
+            setup = new AlignmentSetup(cfg, null, null); // models and prompts load and are checked before DIR is touched
+            state = RunState.fresh(dir, cfg);
         }
-        o.printf("%s: %d stages × %d prompts × %d samples, %d train / %d eval prompts, reward %s -> %s%n",
-                cfg.algorithm().toString().replace('_', '-'), stages(cfg), cfg.batchPrompts(), cfg.sampling().k(), setup.train().size(), setup.eval().size(),
-                cfg.reward(), dir);
+        o.printf("%s: %d stages, %d train / %d eval prompts, reward %s -> %s%n", cfg.algorithm().label(),
+                cfg.totalStages(), setup.train().size(), setup.eval().size(), cfg.reward(), dir);
         o.flush();
-        RaftConfig run = cfg;
-        java.util.function.Consumer<Map<String, Object>> onStage = line -> progress(o, run, line);
-        Map<String, Object> summary = cfg.algorithm() == RaftConfig.Algorithm.RAFT
-                ? new Raft(cfg, setup, state, onStage).run()
-                : new Rest(cfg, setup, state, dir, onStage).run();
-        o.printf("done: eval reward %s -> %s in %.1f s; metrics in %s%n", fmt(summary.get("eval_reward_base")),
-                fmt(summary.get("eval_reward_final")), ((Number) summary.get("seconds")).doubleValue(),
-                dir.resolve("metrics.jsonl"));
+        RunConfig run = cfg;
+        RunState runState = state;
+        Path png = dir.resolve("metrics.png");
+        String title = "raftj " + cfg.algorithm().label() + ": " + dir.getFileName();
+        Consumer<StageMetrics> onStage = line -> {
+            progress(o, run, line);
+            RunPlot.write(png, runState.lines(), title);
+        };
+        RunSummary summary = cfg.algorithm() == RunConfig.Algorithm.RAFT
+                ? new Raft(setup, state, onStage).run()
+                : new Rest(setup, state, onStage).run();
+        o.printf("done: eval reward %s -> %s, KL %s, in %.1f s; metrics in %s%n", fmt(summary.evalRewardBase()),
+                fmt(summary.evalRewardFinal()), fmt(summary.klFinal()), summary.seconds(), dir.resolve("metrics.jsonl"));
         o.flush();
         return 0;
     }
 
-    /** Applies CLI overrides and makes every path absolute (the saved config must work from anywhere). */
-    private RaftConfig overrides(RaftConfig c, Path configDir) {
-        RaftConfig.Algorithm algo = algorithm == null ? c.algorithm() : switch (algorithm) {
-            case "raft" -> RaftConfig.Algorithm.RAFT;
-            case "rest" -> RaftConfig.Algorithm.REST;
-            case "rest-em", "rest_em" -> RaftConfig.Algorithm.REST_EM;
-            default -> throw new UserError("--algorithm: unknown '" + algorithm + "' (raft, rest, rest-em)");
-        };
-        return new RaftConfig(algo, abs(configDir, c.model()), c.reward().startsWith("model:")
-                ? "model:" + abs(configDir, c.reward().substring(6)) : c.reward(),
-                abs(configDir, c.prompts()), c.evalPrompts() == null ? null : abs(configDir, c.evalPrompts()),
-                c.evalFraction(), c.batchPrompts(), stages != null ? stages : c.stages(), c.seed(),
-                out != null ? out.toString() : c.out(), c.threads(), deviceGiven() ? modelOptions.device : c.device(),
-                c.sampling(), c.ranking(), c.sft(), c.rest(), c.onRewardError());
+    /**
+     * DIR/config.json, which fixes everything about a run but its length: flags that would change it
+     * are refused, --stages extends (or shortens) it.
+     */
+    private RunConfig resumedConfig() {
+        for (String flag : new String[] {"--config", "--task", "--algorithm", "--out"}) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(flag)) {
+                throw new UserError(flag + ": not allowed with --resume (" + resume.resolve("config.json")
+                        + " fixes the run; start a new run to change it)");
+            }
+        }
+        Path file = resume.resolve("config.json");
+        if (!Files.isRegularFile(file)) throw new UserError(resume + ": not a run folder (no config.json)");
+        RunConfig cfg = ConfigLoader.load(file, RunConfig.class);
+        if (deviceGiven() && !modelOptions.device.strip().equals(cfg.device())) {
+            throw new UserError("--device: the run in " + resume + " uses device " + cfg.device()
+                    + "; a resumed run keeps its device");
+        }
+        if (stages == null) return cfg;
+        String field = cfg.algorithm() == RunConfig.Algorithm.RAFT ? "raft.stages" : "rest.grow_steps";
+        return ConfigLoader.withChanges(cfg, Map.of(field, stages), Path.of("--stages"));
+    }
+
+    /** Command-line overrides, and every path made absolute (the saved config must work from anywhere). */
+    private Map<String, Object> changes(RunConfig c, Path configDir) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        RunConfig.Algorithm algo = c.algorithm();
+        if (algorithm != null) {
+            algo = switch (algorithm) {
+                case "raft" -> RunConfig.Algorithm.RAFT;
+                case "rest" -> RunConfig.Algorithm.REST;
+                case "rest-em", "rest_em" -> RunConfig.Algorithm.REST_EM;
+                default -> throw new UserError("--algorithm: unknown '" + algorithm + "' (raft, rest, rest-em)");
+            };
+            m.put("algorithm", algo.label());
+        }
+        if (stages != null) m.put(algo == RunConfig.Algorithm.RAFT ? "raft.stages" : "rest.grow_steps", stages);
+        if (deviceGiven()) m.put("device", modelOptions.device.strip());
+        m.put("model", abs(configDir, c.model()));
+        m.put("prompts", abs(configDir, c.prompts()));
+        if (c.evalPrompts() != null) m.put("eval_prompts", abs(configDir, c.evalPrompts()));
+        m.put("reward", c.reward().withAbsolutePaths(configDir != null ? configDir : Path.of("").toAbsolutePath()));
+        if (out != null) m.put("out", out.toAbsolutePath().normalize().toString());
+        else if (c.out() != null) m.put("out", abs(configDir, c.out()));
+        return m;
+    }
+
+    private Path source() {
+        return resume != null ? resume.resolve("config.json") : config != null ? config
+                : Path.of("--task " + (task != null ? task : "arith"));
+    }
+
+    /** runs/NAME-ALGORITHM-yyyyMMdd-HHmmss: a new folder per run. */
+    private Path defaultOut(RunConfig cfg) {
+        String name = config != null ? config.getFileName().toString().replaceFirst("\\.(ya?ml|json)$", "")
+                : task != null ? task : "arith";
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path p = Path.of("runs", name + "-" + cfg.algorithm().label() + "-" + stamp);
+        for (int n = 2; Files.exists(p); n++) p = Path.of("runs", name + "-" + cfg.algorithm().label() + "-" + stamp + "-" + n);
+        return p;
     }
 
     /** --device overrides the configuration's device only when given on the command line. */
@@ -132,15 +183,14 @@ public final class AlignCommand implements Callable<Integer> {
     }
 
     /** Missing inputs are configuration errors, named by field, before any work starts. */
-    private static void checkPaths(RaftConfig cfg, Path source) {
+    private void checkPaths(RunConfig cfg) {
+        Path source = source();
         if (!Files.isDirectory(Path.of(cfg.model()))) throw UserError.field(source, "model", "folder not found: " + cfg.model());
         if (!Files.isRegularFile(Path.of(cfg.prompts()))) throw UserError.field(source, "prompts", "file not found: " + cfg.prompts());
         if (cfg.evalPrompts() != null && !Files.isRegularFile(Path.of(cfg.evalPrompts()))) {
             throw UserError.field(source, "eval_prompts", "file not found: " + cfg.evalPrompts());
         }
-        if (cfg.reward().startsWith("model:") && !Files.isDirectory(Path.of(cfg.reward().substring(6)))) {
-            throw UserError.field(source, "reward", "reward model folder not found: " + cfg.reward().substring(6));
-        }
+        cfg.reward().checkPaths(source, "reward", Path.of("").toAbsolutePath());
     }
 
     private static String abs(Path dir, String p) {
@@ -149,31 +199,15 @@ public final class AlignCommand implements Callable<Integer> {
         return (path.isAbsolute() || dir == null ? path : dir.resolve(path)).toAbsolutePath().normalize().toString();
     }
 
-    private static void writeConfig(Path dir, RaftConfig cfg) throws IOException {
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        Files.writeString(dir.resolve("config.json"), json.writeValueAsString(cfg) + "\n");
-    }
-
-    /** Stages of the run: RAFT's stages, or ReST's Grow steps × Improve steps. */
-    static int stages(RaftConfig cfg) {
-        return switch (cfg.algorithm()) {
-            case RAFT -> cfg.stages();
-            case REST -> cfg.rest().growSteps() * cfg.rest().thresholds().size();
-            case REST_EM -> cfg.rest().growSteps();
-        };
-    }
-
-    private static void progress(PrintWriter o, RaftConfig cfg, Map<String, Object> line) {
-        int stage = ((Number) line.get("stage")).intValue(), total = stages(cfg);
-        int width = 24, done = total == 0 ? width : Math.min(width, stage * width / total);
+    private static void progress(PrintWriter o, RunConfig cfg, StageMetrics line) {
+        int total = cfg.totalStages(), width = 24, done = total == 0 ? width : Math.min(width, line.stage() * width / total);
         o.printf(Locale.ROOT, "[%s%s] stage %d/%d  reward %s  kept %s  eval %s  kl %s  %.1fs%n",
-                "#".repeat(done), ".".repeat(width - done), stage, total, fmt(line.get("reward_mean")),
-                fmt(line.get("reward_kept_mean")), fmt(line.get("eval_reward")), fmt(line.get("kl")),
-                ((Number) line.get("seconds")).doubleValue());
+                "#".repeat(done), ".".repeat(width - done), line.stage(), total, fmt(line.rewardMean()),
+                fmt(line.rewardKeptMean()), fmt(line.evalReward()), fmt(line.kl()), line.seconds());
         o.flush();
     }
 
-    private static String fmt(Object v) {
-        return v instanceof Number n ? String.format(Locale.ROOT, "%.3f", n.doubleValue()) : "-";
+    private static String fmt(Double v) {
+        return v == null ? "-" : String.format(Locale.ROOT, "%.3f", v);
     }
 }

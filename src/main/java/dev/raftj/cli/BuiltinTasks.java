@@ -1,38 +1,60 @@
 package dev.raftj.cli;
 
-import dev.raftj.config.RaftConfig;
-import dev.raftj.config.RankingConfig;
-import dev.raftj.config.RestConfig;
-import dev.raftj.config.SamplingConfig;
-import dev.raftj.config.SftConfig;
-import dev.raftj.reward.OnError;
-import dev.raftj.tasks.SentimentTask;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.raftj.config.ConfigLoader;
+import dev.raftj.config.RunConfig;
+import dev.raftj.tasks.ArithTask;
 import dev.raftj.tasks.Task;
 import dev.raftj.tasks.Tasks;
-import java.util.List;
+import java.nio.file.Path;
 
 /**
- * The RAFT preset of each built-in task: sized so that a laptop CPU sees alignment happen in
- * minutes. A tiny model wants a far larger learning rate than the paper's 2e-5 for 7B models.
+ * The preset of each built-in task, sized so that a laptop CPU sees alignment happen in minutes
+ * (a tiny model wants a far larger learning rate than the paper's 2e-5 for 7B models). Written as
+ * the YAML a user would write, and loaded by the same loader.
  */
 final class BuiltinTasks {
-    /** sentiment's preset where it differs from arith's: 10 stages, KL-adjusted ranking. */
-    static final int SENTIMENT_STAGES = 10;
-    static final double SENTIMENT_LR = 5e-4;
-    static final double SENTIMENT_KL_BETA = 0.5;
-
     private BuiltinTasks() {}
 
-    static RaftConfig config(String name) {
+    static RunConfig config(String name) {
         Task task = Tasks.get(name);
-        // sentiment: KL-adjusted ranking (r − 0.5·log π/π0) keeps the policy near its base: without it
-        // the held-out reward rises a little faster but KL keeps growing (9.8 nats after 10 stages, not 3.9)
-        boolean sentiment = name.equals(SentimentTask.NAME);
-        SamplingConfig sampling = new SamplingConfig(8, 1.0, 0, 1.0, 0.0, task.maxNewTokens(), 0, List.of(), 512);
-        RankingConfig ranking = new RankingConfig(RankingConfig.Mode.LOCAL, 1, null, sentiment ? SENTIMENT_KL_BETA : 0.0);
-        SftConfig sft = new SftConfig(2, sentiment ? SENTIMENT_LR : 5e-4, 16, 1.0, 0.0, SftConfig.LrSchedule.CONSTANT, 0, false);
-        return new RaftConfig(RaftConfig.Algorithm.RAFT, task.policy().toString(), "task:" + name, task.trainFile().toString(),
-                task.evalFile().toString(), 0.0, 64, sentiment ? SENTIMENT_STAGES : 15, 0L, "runs/" + name, 0, "cpu", sampling,
-                ranking, sft, new RestConfig(3, null, 1.0), OnError.FAIL);
+        String preset = name.equals(ArithTask.NAME) ? ARITH : SENTIMENT;
+        String yaml = """
+                model: %s
+                reward: task:%s
+                prompts: %s
+                eval_prompts: %s
+                sampling: {k: 8, temperature: 1.0, max_new_tokens: %d}
+                """.formatted(quote(task.policy()), name, quote(task.trainFile()), quote(task.evalFile()),
+                task.maxNewTokens()) + preset;
+        return ConfigLoader.parse(yaml, Path.of("--task " + name), RunConfig.class);
+    }
+
+    /**
+     * arith's reward is binary (correct or not), so ReST's thresholds are on the reward's own scale:
+     * one Improve step per Grow step that keeps the correct answers.
+     */
+    private static final String ARITH = """
+            sft: {epochs: 2, lr: 5.0e-4, batch_size: 16}
+            raft: {stages: 15, batch_prompts: 64}
+            rest: {grow_steps: 3, grow_prompts: 512, threshold_scale: reward, thresholds: [1.0]}
+            """;
+
+    /**
+     * sentiment: KL-adjusted ranking (r − 0.5·log π/π0) keeps the policy near its base; ReST's
+     * rising thresholds are quantiles of each Grow set's reward-model scores.
+     */
+    private static final String SENTIMENT = """
+            sft: {epochs: 2, lr: 5.0e-4, batch_size: 16}
+            raft: {stages: 10, batch_prompts: 64, ranking: {kl_beta: 0.5}}
+            rest: {grow_steps: 2, threshold_scale: quantile, thresholds: [0.5, 0.8, 0.9]}
+            """;
+
+    private static String quote(Path p) {
+        try {
+            return new ObjectMapper().writeValueAsString(p.toString());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.raftj.config;
 
+import dev.raftj.core.ConfigError;
 import dev.raftj.core.UserError;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonFactory;
@@ -8,6 +9,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,6 +32,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -85,6 +90,61 @@ public final class ConfigLoader {
             }
         }
         return config;
+    }
+
+    /**
+     * The configuration with some fields replaced, e.g. {"raft.stages": 3, "out": "/tmp/x"} (dotted
+     * paths as users write them; a null value removes the field, so its default applies), then
+     * validated again. {@code source} names where the changes came from in messages.
+     */
+    public static <T> T withChanges(T config, Map<String, Object> changes, Path source) {
+        ObjectNode tree = JSON.valueToTree(config);
+        changes.forEach((path, value) -> {
+            String[] parts = path.split("\\.");
+            ObjectNode node = tree;
+            for (int i = 0; i < parts.length - 1; i++) {
+                node = node.get(parts[i]) instanceof ObjectNode o ? o : node.putObject(parts[i]);
+            }
+            if (value == null) node.remove(parts[parts.length - 1]);
+            else node.set(parts[parts.length - 1], JSON.valueToTree(value));
+        });
+        @SuppressWarnings("unchecked")
+        Class<T> type = (Class<T>) config.getClass();
+        T changed;
+        try {
+            changed = JSON.treeToValue(tree, type);
+        } catch (JsonProcessingException e) {
+            throw translate(source, tree.toString(), JSON.getFactory(), e);
+        }
+        if (changed instanceof Validated v) v.validate(source);
+        return changed;
+    }
+
+    /** A configuration as a JSON tree, every field written (defaults included). */
+    public static JsonNode tree(Object config) {
+        return JSON.valueToTree(config);
+    }
+
+    /**
+     * The fields whose values differ between two configuration trees, as "field 'sft.lr': 0.001 vs
+     * 0.002", skipping the dotted paths in {@code ignore}; empty when they agree.
+     */
+    public static List<String> differences(JsonNode a, JsonNode b, Set<String> ignore) {
+        List<String> out = new ArrayList<>();
+        diff("", a, b, ignore, out);
+        return out;
+    }
+
+    private static void diff(String path, JsonNode a, JsonNode b, Set<String> ignore, List<String> out) {
+        if (ignore.contains(path)) return;
+        if (a != null && b != null && a.isObject() && b.isObject()) {
+            Set<String> names = new TreeSet<>();
+            a.fieldNames().forEachRemaining(names::add);
+            b.fieldNames().forEachRemaining(names::add);
+            for (String n : names) diff(path.isEmpty() ? n : path + "." + n, a.get(n), b.get(n), ignore, out);
+        } else if (!java.util.Objects.equals(a, b)) {
+            out.add("field '" + path + "': " + a + " vs " + b);
+        }
     }
 
     private static <M extends ObjectMapper, B extends MapperBuilder<M, B>> B configure(B builder) {
@@ -277,36 +337,7 @@ public final class ConfigLoader {
 
     /** The known name within edit distance 2 of a misspelt one, or null. */
     static String closest(String name, List<String> known) {
-        String best = null;
-        int bestDistance = 3;
-        for (String candidate : known) {
-            int d = editDistance(name, candidate);
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = candidate;
-            }
-        }
-        return best;
-    }
-
-    /** Levenshtein distance. */
-    static int editDistance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitute = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitute, Math.min(previous[j] + 1, current[j - 1] + 1));
-            }
-            int[] swap = previous;
-            previous = current;
-            current = swap;
-        }
-        return previous[b.length()];
+        return dev.raftj.core.Names.closest(name, known);
     }
 
     /**

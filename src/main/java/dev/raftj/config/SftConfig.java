@@ -17,6 +17,9 @@ import java.nio.file.Path;
  *                       warm-up, over the stage's steps; default constant
  * @param warmupSteps    linear warm-up steps from 0; default 0
  * @param resetOptimizer start each stage with fresh AdamW moments; default false (carry them over)
+ * @param dropout        dropout probability during fine-tuning for every dropout site of the model;
+ *                       unset means the checkpoint's own (GPT-2: resid/embd/attn_pdrop, Llama and
+ *                       Qwen2: attention_dropout); generation, scoring and evaluation never drop
  */
 public record SftConfig(
         @JsonProperty("epochs") Integer epochs,
@@ -26,7 +29,8 @@ public record SftConfig(
         @JsonProperty("weight_decay") Double weightDecay,
         @JsonProperty("lr_schedule") LrSchedule lrSchedule,
         @JsonProperty("warmup_steps") Integer warmupSteps,
-        @JsonProperty("reset_optimizer") Boolean resetOptimizer) implements Validated {
+        @JsonProperty("reset_optimizer") Boolean resetOptimizer,
+        @JsonProperty("dropout") Double dropout) implements Validated {
 
     public enum LrSchedule {
         @JsonProperty("constant") CONSTANT,
@@ -46,7 +50,7 @@ public record SftConfig(
     }
 
     public static SftConfig defaults() {
-        return new SftConfig(null, null, null, null, null, null, null, null);
+        return new SftConfig(null, null, null, null, null, null, null, null, null);
     }
 
     @Override
@@ -61,5 +65,9 @@ public record SftConfig(
         Validate.nonNegative(file, Validate.field(prefix, "grad_clip"), gradClip);
         Validate.nonNegative(file, Validate.field(prefix, "weight_decay"), weightDecay);
         Validate.nonNegative(file, Validate.field(prefix, "warmup_steps"), warmupSteps);
+        if (dropout != null) {
+            Validate.check(dropout >= 0 && dropout < 1, file, Validate.field(prefix, "dropout"),
+                    "must be in [0, 1), got " + dropout);
+        }
     }
 }

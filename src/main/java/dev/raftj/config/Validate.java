@@ -1,5 +1,6 @@
 package dev.raftj.config;
 
+import dev.raftj.core.ConfigError;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -61,14 +62,6 @@ public final class Validate {
     /** A required string: set and not blank. */
     public static void required(Path file, String field, String value) {
         check(value != null && !value.isBlank(), file, field, "required, not set");
-    }
-
-    /**
-     * The known name within edit distance 2 of a misspelt one, or null: for "did you mean"
-     * suggestions in checks that read keys themselves (as {@link ConfigLoader} does for records).
-     */
-    public static String closest(String name, List<String> known) {
-        return ConfigLoader.closest(name, known);
     }
 
     /** No null or empty strings in a list. */

@@ -1,5 +1,6 @@
 package dev.raftj.config;
 
+import dev.raftj.core.ConfigError;
 import java.nio.file.Path;
 
 /** A configuration that can check its own values; {@link ConfigLoader} calls it after loading. */

@@ -36,10 +36,6 @@ public record SamplingParams(double temperature, int topK, double topP, double m
         return new SamplingParams(temperature, topK, topP, minP, maxNewTokens, minNewTokens, numSamples, on, seed);
     }
 
-    public SamplingParams withFilters(int k, double p, double min) {
-        return new SamplingParams(temperature, k, p, min, maxNewTokens, minNewTokens, numSamples, ignoreEos, seed);
-    }
-
     public SamplingParams withSamples(int k, long newSeed) {
         return new SamplingParams(temperature, topK, topP, minP, maxNewTokens, minNewTokens, k, ignoreEos, newSeed);
     }

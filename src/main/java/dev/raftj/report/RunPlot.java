@@ -7,7 +7,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.function.Function;
+import dev.raftj.align.StageMetrics;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -25,7 +26,7 @@ public final class RunPlot {
      * Writes the plot (temp file, then rename). A Java runtime without AWT (no java.desktop module,
      * as in a jlink'd server runtime) gets no plot and one warning; the metrics stay in metrics.jsonl.
      */
-    public static void write(Path png, List<Map<String, Object>> lines, String title) {
+    public static void write(Path png, List<StageMetrics> lines, String title) {
         try {
             draw(png, lines, title);
         } catch (LinkageError e) {
@@ -37,16 +38,16 @@ public final class RunPlot {
         }
     }
 
-    private static void draw(Path png, List<Map<String, Object>> lines, String title) {
+    private static void draw(Path png, List<StageMetrics> lines, String title) {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(900).height(500).title(title).xAxisTitle("stage")
                 .yAxisTitle("reward").build();
         chart.getStyler().setYAxisGroupPosition(1, org.knowm.xchart.style.Styler.YAxisPosition.Right);
         chart.setYAxisGroupTitle(1, "KL to the initial policy");
-        series(chart, lines, "eval_reward", "held-out reward (greedy)", 0);
-        series(chart, lines, "reward_mean", "sample reward (mean)", 0);
-        series(chart, lines, "reward_kept_mean", "kept reward (mean)", 0);
-        series(chart, lines, "kl", "KL", 1);
+        series(chart, lines, StageMetrics::evalReward, "held-out reward (greedy)", 0);
+        series(chart, lines, StageMetrics::rewardMean, "sample reward (mean)", 0);
+        series(chart, lines, StageMetrics::rewardKeptMean, "kept reward (mean)", 0);
+        series(chart, lines, StageMetrics::kl, "KL(π‖π0), held-out", 1);
         try {
             Path tmp = png.resolveSibling(png.getFileName() + ".tmp.png");
             BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
@@ -56,12 +57,14 @@ public final class RunPlot {
         }
     }
 
-    private static void series(XYChart chart, List<Map<String, Object>> lines, String key, String name, int axis) {
+    private static void series(XYChart chart, List<StageMetrics> lines, Function<StageMetrics, Double> value,
+                               String name, int axis) {
         List<Double> x = new ArrayList<>(), y = new ArrayList<>();
-        for (Map<String, Object> l : lines) {
-            if (l.get(key) instanceof Number v && Double.isFinite(v.doubleValue())) {
-                x.add(((Number) l.get("stage")).doubleValue());
-                y.add(v.doubleValue());
+        for (StageMetrics l : lines) {
+            Double v = value.apply(l);
+            if (v != null && Double.isFinite(v)) {
+                x.add((double) l.stage());
+                y.add(v);
             }
         }
         if (x.isEmpty()) return;

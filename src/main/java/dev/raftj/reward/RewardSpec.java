@@ -11,8 +11,7 @@ import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.raftj.config.ConfigError;
-import dev.raftj.config.Validate;
+import dev.raftj.core.ConfigError;
 import dev.raftj.core.UserError;
 import dev.raftj.data.Tokenizer;
 import dev.raftj.model.RewardModel;
@@ -398,7 +397,7 @@ public final class RewardSpec {
             for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
                 String key = it.next();
                 if (!COMPANIONS.contains(key)) {
-                    String guess = Validate.closest(key, KINDS);
+                    String guess = dev.raftj.core.Names.closest(key, KINDS);
                     throw new Problem(join(at, key), "unknown key '" + key + "' ("
                             + (guess != null ? "did you mean '" + guess + "'? " : "")
                             + "a reward mapping has one of " + String.join(", ", KINDS) + ")");
@@ -659,7 +658,7 @@ public final class RewardSpec {
     }
 
     private static Problem unknownKey(String at, String key, List<String> known, String hint) {
-        String guess = Validate.closest(key, known);
+        String guess = dev.raftj.core.Names.closest(key, known);
         return new Problem(join(at, key), "unknown key '" + key + "' (" + hint
                 + (guess != null ? "did you mean '" + guess + "'? " : "") + "known: " + String.join(", ", known) + ")");
     }

@@ -7,7 +7,8 @@ import java.util.Arrays;
  * and {@code Kernels.globalTopK}, has the same semantics).
  *
  * <p>Conventions: samples are prompt-major, sample j of prompt i at index i·k + j. Ties go to the
- * lower index. {@code valid} (null = all valid) masks out dropped or filtered samples, which are
+ * lower index. Keys are compared in float32, as the kernels compare them (each key is rounded to
+ * float first). {@code valid} (null = all valid) masks out dropped or filtered samples, which are
  * never kept; a NaN reward on a valid sample is a caller bug and throws. Results are indices into
  * the reward array, best first (per prompt for the local ranker).
  */
@@ -85,14 +86,19 @@ public final class Ranking {
                     + ", logp " + logp.length + ", logpRef " + logpRef.length);
         }
         double[] key = new double[rewards.length];
+        float b = (float) beta;
         for (int i = 0; i < key.length; i++) {
-            key[i] = beta == 0 ? rewards[i] : rewards[i] - beta * (logp[i] - logpRef[i]);
+            // float32, operation by operation, as the kernels compute it: r − β·(logp − logpRef)
+            key[i] = beta == 0 ? (float) rewards[i]
+                    : (float) rewards[i] - b * ((float) logp[i] - (float) logpRef[i]);
         }
         return key;
     }
 
     /** Indices of the best {@code count} valid entries in [from, to), best first, ties to lower index. */
-    static int[] topIndices(double[] key, boolean[] valid, int from, int to, int count) {
+    static int[] topIndices(double[] key64, boolean[] valid, int from, int to, int count) {
+        float[] key = new float[key64.length];
+        for (int i = from; i < to; i++) key[i] = (float) key64[i];
         Integer[] candidates = new Integer[to - from];
         int n = 0;
         for (int i = from; i < to; i++) {

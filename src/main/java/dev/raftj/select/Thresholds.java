@@ -3,114 +3,49 @@ package dev.raftj.select;
 import java.util.Arrays;
 
 /**
- * ReST's Improve-step filters as pure functions. Results are ascending sample indices.
+ * ReST's Improve-step filters as pure functions. Results are ascending sample indices; invalid
+ * samples (dropped or filtered, or a NaN reward) are never kept.
  *
- * <p>ReST filters Grow samples with rising thresholds τ on rewards normalised to [0, 1]. The
- * normalisation here is min-max over the valid samples of the Grow set,
- * (r − min) / (max − min); a Grow set whose valid rewards are all equal normalises to all 1
- * (nothing distinguishes them, so no threshold should discard them). The filter keeps
- * r ≥ τ: the paper writes 1[R &gt; τ], but with ≥ the usual first threshold τ = 0 keeps the whole
- * Grow set (plain behaviour cloning on it) and τ = 1 keeps the best samples, so every τ in [0, 1]
- * means something.
+ * <p>A threshold τ becomes a cut on the reward's own scale: on the {@code quantile} scale it is
+ * the τ-quantile of the Grow set's valid rewards (linear interpolation, numpy's default), so τ = 0
+ * keeps the whole Grow set and τ = 0.9 about its best tenth, whatever the reward's range; on the
+ * {@code reward} scale the cut is τ itself. A sample is kept when its reward is ≥ the cut (the
+ * paper writes 1[R &gt; τ]; with ≥ the usual first threshold τ = 0 keeps the whole Grow set).
  */
 public final class Thresholds {
 
     private Thresholds() {}
 
-    /**
-     * Min-max normalisation over the valid samples (null = all). Invalid samples get NaN, which
-     * no threshold keeps. All-equal valid rewards give 1.
-     */
-    public static double[] normaliseMinMax(double[] rewards, boolean[] valid) {
+    /** The τ-quantile (τ in [0, 1]) of the valid rewards; NaN when none is valid. */
+    public static double quantile(double[] rewards, boolean[] valid, double tau) {
         checkShape(rewards, valid);
-        double min = Double.POSITIVE_INFINITY;
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < rewards.length; i++) {
-            if (isValid(rewards, valid, i)) {
-                min = Math.min(min, rewards[i]);
-                max = Math.max(max, rewards[i]);
-            }
-        }
-        double range = max - min;
-        double[] normalised = new double[rewards.length];
-        for (int i = 0; i < rewards.length; i++) {
-            if (!isValid(rewards, valid, i)) {
-                normalised[i] = Double.NaN;
-            } else {
-                normalised[i] = range > 0 ? (rewards[i] - min) / range : 1.0;
-            }
-        }
-        return normalised;
-    }
-
-    /** Indices with normalised reward ≥ τ (NaN is never kept). */
-    public static int[] filterAbove(double[] normalised, double tau) {
-        int[] kept = new int[normalised.length];
+        double[] values = new double[rewards.length];
         int n = 0;
-        for (int i = 0; i < normalised.length; i++) {
-            if (normalised[i] >= tau) {
-                kept[n++] = i;
-            }
-        }
-        return Arrays.copyOf(kept, n);
+        for (int i = 0; i < rewards.length; i++) if (isValid(rewards, valid, i)) values[n++] = rewards[i];
+        if (n == 0) return Double.NaN;
+        double[] sorted = Arrays.copyOf(values, n);
+        Arrays.sort(sorted);
+        return percentile(sorted, 100 * tau);
     }
 
-    /**
-     * ReST-EM's filter for a binary (correct / incorrect) reward: keep valid samples with
-     * reward &gt; 0.5, i.e. the correct ones (reward 1).
-     */
-    public static int[] keepCorrect(double[] rewards, boolean[] valid) {
+    /** Indices of valid samples with reward ≥ cut (a NaN cut keeps nothing). */
+    public static int[] keepAtLeast(double[] rewards, boolean[] valid, double cut) {
         checkShape(rewards, valid);
         int[] kept = new int[rewards.length];
         int n = 0;
         for (int i = 0; i < rewards.length; i++) {
-            if (isValid(rewards, valid, i) && rewards[i] > 0.5) {
-                kept[n++] = i;
-            }
+            if (isValid(rewards, valid, i) && rewards[i] >= cut) kept[n++] = i;
         }
         return Arrays.copyOf(kept, n);
     }
 
-    /**
-     * Per-prompt percentile filter: within each prompt's k samples (prompt-major, sample j of
-     * prompt i at i·k + j), keep the valid samples whose reward is ≥ that prompt's
-     * {@code percentile}-th percentile of its valid rewards ({@link #percentile}, linear
-     * interpolation). percentile 0 keeps every valid sample, 100 keeps the best (with ties).
-     * Unlike a global τ, it adapts to prompts whose rewards sit on different scales.
-     */
-    public static int[] filterPerPromptPercentile(double[] rewards, int promptCount, int k,
-                                                  double percentile, boolean[] valid) {
+    /** The index of the first valid reward that is neither 0 nor 1, or −1 when the reward is binary. */
+    public static int firstNonBinary(double[] rewards, boolean[] valid) {
         checkShape(rewards, valid);
-        if ((long) promptCount * k != rewards.length) {
-            throw new IllegalArgumentException(rewards.length + " rewards, expected promptCount*k = "
-                    + promptCount + "*" + k);
+        for (int i = 0; i < rewards.length; i++) {
+            if (isValid(rewards, valid, i) && rewards[i] != 0 && rewards[i] != 1) return i;
         }
-        if (!(percentile >= 0 && percentile <= 100)) {
-            throw new IllegalArgumentException("percentile must be in [0, 100], got " + percentile);
-        }
-        int[] kept = new int[rewards.length];
-        int n = 0;
-        double[] values = new double[k];
-        for (int p = 0; p < promptCount; p++) {
-            int count = 0;
-            for (int i = p * k; i < (p + 1) * k; i++) {
-                if (isValid(rewards, valid, i)) {
-                    values[count++] = rewards[i];
-                }
-            }
-            if (count == 0) {
-                continue;
-            }
-            double[] sorted = Arrays.copyOf(values, count);
-            Arrays.sort(sorted);
-            double cut = percentile(sorted, percentile);
-            for (int i = p * k; i < (p + 1) * k; i++) {
-                if (isValid(rewards, valid, i) && rewards[i] >= cut) {
-                    kept[n++] = i;
-                }
-            }
-        }
-        return Arrays.copyOf(kept, n);
+        return -1;
     }
 
     /**

@@ -1,43 +1,46 @@
 package dev.raftj.align;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.raftj.Reference;
 import dev.raftj.cli.Main;
 import dev.raftj.model.CausalLM;
+import dev.raftj.tasks.Task;
+import dev.raftj.tasks.Tasks;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** RAFT end to end on a tiny setting: metrics contract, checkpoint, and exact resume. */
+/**
+ * RAFT end to end on a slice of the arith task (its shipped policy answers about a third of the
+ * prompts right, so rewards vary within a prompt's samples): selection, metrics, checkpoint, the
+ * folder rules, and exact resume.
+ */
 class RaftRunTest {
 
+    /** A run.yaml over 24 arith training prompts and 16 held-out ones (k 4, 4 prompts a stage). */
     static Path config(Path tmp, int stages) throws Exception {
-        Path model = Reference.model("gpt2-tiny");
-        StringBuilder prompts = new StringBuilder();
-        for (int i = 0; i < 12; i++) prompts.append("{\"prompt\": \"").append(i).append("+1=\", \"answer\": \"")
-                .append(i + 1).append("\"}\n");
-        Files.writeString(tmp.resolve("prompts.jsonl"), prompts);
+        Task arith = Tasks.get("arith");
+        Files.write(tmp.resolve("train.jsonl"), Files.readAllLines(arith.trainFile()).subList(0, 24));
+        Files.write(tmp.resolve("eval.jsonl"), Files.readAllLines(arith.evalFile()).subList(0, 16));
         Path cfg = tmp.resolve("run.yaml");
         Files.writeString(cfg, String.join("\n",
-                "model: " + model,
-                "reward: exact",
-                "prompts: prompts.jsonl",
-                "eval_fraction: 0.25",
-                "batch_prompts: 3",
-                "stages: " + stages,
+                "model: " + arith.policy(),
+                "reward: task:arith",
+                "prompts: train.jsonl",
+                "eval_prompts: eval.jsonl",
                 "seed: 5",
                 "threads: 1",
-                "sampling: {k: 4, temperature: 1.0, max_new_tokens: 4}",
-                "ranking: {mode: local, m: 1}",
-                "sft: {epochs: 2, lr: 0.001, batch_size: 2}", ""));
+                "sampling: {k: 4, temperature: 1.0, max_new_tokens: 6}",
+                "sft: {epochs: 2, lr: 0.001, batch_size: 2}",
+                "raft: {stages: " + stages + ", batch_prompts: 4, ranking: {mode: local, m: 1}}", ""));
         return cfg;
     }
 
@@ -45,25 +48,44 @@ class RaftRunTest {
         return Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(System.err, true), args);
     }
 
+    /** Exit code and standard error of a raftj command. */
+    static String raftjError(int expectedCode, String... args) {
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), args);
+        assertEquals(expectedCode, code, err.toString());
+        return err.toString();
+    }
+
     @Test
-    void writesTheMetricsContractAndAHfCheckpoint(@TempDir Path tmp) throws Exception {
+    void keepsTheBestOfEachPromptAndWritesTheMetricsContract(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("run");
         assertEquals(0, raftj("align", "--config", config(tmp, 2).toString(), "--out", out.toString()));
-        List<Map<String, Object>> lines = MetricsLog.read(out.resolve("metrics.jsonl"));
+        List<StageMetrics> lines = MetricsLog.read(out.resolve("metrics.jsonl"));
         assertEquals(3, lines.size(), "stage 0 (base evaluation) + 2 stages");
-        for (int i = 0; i < lines.size(); i++) {
-            assertEquals(i, ((Number) lines.get(i).get("stage")).intValue());
-            for (String key : List.of("reward_mean", "reward_kept_mean", "eval_reward", "kl", "seconds")) {
-                assertTrue(lines.get(i).containsKey(key), key + " in stage " + i);
-            }
+        assertEquals(0.0, lines.get(0).kl(), "the base policy is π0: KL exactly 0");
+        assertEquals(null, lines.get(0).rewardMean(), "stage 0 has no samples");
+        for (int i = 1; i < 3; i++) {
+            StageMetrics s = lines.get(i);
+            assertEquals(i, s.stage());
+            assertEquals(4, s.kept(), "local top-1: one sample per prompt");
+            assertTrue(s.rewardMax() > 0 && s.rewardMean() < 1, "rewards vary: " + s);
+            assertTrue(s.rewardKeptMean() > s.rewardMean(), "the kept set beats the mean: " + s);
+            assertNotNull(s.evalReward());
         }
-        Map<String, Object> s1 = lines.get(1);
-        assertTrue(((Number) s1.get("reward_kept_mean")).doubleValue() >= ((Number) s1.get("reward_mean")).doubleValue(),
-                "the kept set is at least as good as the mean");
+        assertTrue(lines.get(2).kl() > 0, "fine-tuning moved the policy away from π0: " + lines.get(2));
         assertTrue(Files.exists(out.resolve("summary.json")));
         byte[] png = Files.readAllBytes(out.resolve("metrics.png"));
         assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "a PNG plot beside the log");
         assertNotNull(CausalLM.load(RunState.checkpointDir(out)), "the checkpoint is an HF-format folder");
+    }
+
+    @Test
+    void aNewRunRefusesAFolderThatHoldsAnything(@TempDir Path tmp) throws Exception {
+        Path out = Files.createDirectories(tmp.resolve("used"));
+        Files.writeString(out.resolve("grow-1.jsonl"), "{}\n");
+        String err = raftjError(1, "align", "--config", config(tmp, 1).toString(), "--out", out.toString());
+        assertTrue(err.contains("not empty") && err.contains("grow-1.jsonl") && err.contains("--resume"), err);
+        assertEquals(List.of("grow-1.jsonl"), Files.list(out).map(p -> p.getFileName().toString()).toList());
     }
 
     @Test
@@ -74,12 +96,40 @@ class RaftRunTest {
         // The interrupted run stopped after stage 1 (as if killed during stage 2) ...
         assertEquals(0, raftj("align", "--config", cfg.toString(), "--out", parts.toString(), "--stages", "1"));
         // ... and a half-written stage 2 line must not survive the resume.
-        Files.writeString(parts.resolve("metrics.jsonl"), "{\"stage\": 2, \"partial\": true}\n",
+        Files.writeString(parts.resolve("metrics.jsonl"), "{\"stage\": 2, \"partial\": tr",
                 java.nio.file.StandardOpenOption.APPEND);
-        Path saved = parts.resolve("config.json");
-        Files.writeString(saved, Files.readString(saved).replace("\"stages\" : 1", "\"stages\" : 3"));
-        assertEquals(0, raftj("align", "--resume", parts.toString()));
-        assertSameMetrics(whole, parts, List.of("stage", "reward_mean", "reward_kept_mean", "eval_reward", "kl", "train_loss"));
+        assertEquals(0, raftj("align", "--resume", parts.toString(), "--stages", "3"));
+        assertSameMetrics(whole, parts);
+        assertTrue(Files.readString(parts.resolve("config.json")).contains("\"stages\" : 3"), "the run's length is saved");
+    }
+
+    /** A resumed run is the same run: other settings, other flags and damaged logs are refused, naming what is wrong. */
+    @Test
+    void resumeRefusesAnythingThatWouldMixTwoRuns(@TempDir Path tmp) throws Exception {
+        Path cfg = config(tmp, 2), run = tmp.resolve("run");
+        assertEquals(0, raftj("align", "--config", cfg.toString(), "--out", run.toString(), "--stages", "1"));
+        Path saved = run.resolve("config.json");
+        String good = Files.readString(saved);
+        Files.writeString(saved, good.replace("\"lr\" : 0.001", "\"lr\" : 0.002"));
+        String err = raftjError(1, "align", "--resume", run.toString());
+        assertTrue(err.contains("field 'sft.lr': 0.001 vs 0.002"), err);
+        Files.writeString(saved, good);
+        for (String[] flags : new String[][] {{"--algorithm", "rest-em"}, {"--config", cfg.toString()},
+                {"--task", "arith"}, {"--out", tmp.resolve("x").toString()}}) {
+            err = raftjError(1, "align", "--resume", run.toString(), flags[0], flags[1]);
+            assertTrue(err.contains(flags[0] + ": not allowed with --resume"), err);
+        }
+        Path metrics = run.resolve("metrics.jsonl");
+        List<String> lines = Files.readAllLines(metrics);
+        Files.write(metrics, lines.subList(1, 2));
+        err = raftjError(1, "align", "--resume", run.toString());
+        assertTrue(err.contains("metrics.jsonl: line 1 is stage 1, expected stage 0"), err);
+        Files.write(metrics, lines.subList(0, 1));
+        err = raftjError(1, "align", "--resume", run.toString());
+        assertTrue(err.contains("metrics.jsonl: ends at stage 0, but the checkpoint is after stage 1"), err);
+        Files.write(metrics, List.of("{\"stage\": 0,", lines.get(1)));
+        err = raftjError(1, "align", "--resume", run.toString());
+        assertTrue(err.contains("metrics.jsonl:1: not a metrics line"), err);
     }
 
     /** A separate JVM runs the same alignment and is killed (SIGKILL) during a stage after stage 1. */
@@ -97,10 +147,10 @@ class RaftRunTest {
         long deadline = System.nanoTime() + 120_000_000_000L;
         while (p.isAlive() && !Files.exists(trainer) && System.nanoTime() < deadline) Thread.sleep(5);
         p.destroyForcibly().waitFor();
-        int finished = MetricsLog.read(killed.resolve("metrics.jsonl")).size() - 1;
+        int finished = MetricsLog.read(killed.resolve("metrics.jsonl"), true).size() - 1;
         org.junit.jupiter.api.Assumptions.assumeTrue(finished < 6, "the child finished before it could be killed");
         assertEquals(0, raftj("align", "--resume", killed.toString()));
-        assertSameMetrics(whole, killed, List.of("stage", "reward_mean", "reward_kept_mean", "eval_reward", "kl", "train_loss"));
+        assertSameMetrics(whole, killed);
     }
 
     /** Bad configuration: an error naming the file, line and field, before the output folder exists. */
@@ -111,33 +161,34 @@ class RaftRunTest {
         String[][] cases = {
                 {good.replace("k: 4", "k: 0"), "field 'sampling.k'"},
                 {good + "stagez: 3\n", "unknown key 'stagez'"},
-                {good.replace("stages: 1", "stages: three"), "field 'stages'"},
+                {good.replace("stages: 1", "stages: three"), "field 'raft.stages'"},
                 {good.replace("model: ", "model: /nonexistent"), "field 'model'"},
         };
         for (String[] c : cases) {
             Files.writeString(cfg, c[0]);
-            java.io.StringWriter err = new java.io.StringWriter();
-            int code = Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true),
-                    "align", "--config", cfg.toString(), "--out", out.toString());
-            assertEquals(1, code, err.toString());
-            assertTrue(err.toString().contains(cfg.toString()) && err.toString().contains(c[1]), err.toString());
-            assertTrue(!Files.exists(out), "nothing written for: " + c[1]);
+            String err = raftjError(1, "align", "--config", cfg.toString(), "--out", out.toString());
+            assertTrue(err.contains(cfg.toString()) && err.contains(c[1]), err);
+            assertFalse(Files.exists(out), "nothing written for: " + c[1]);
         }
-        Files.writeString(tmp.resolve("prompts.jsonl"), "");
+        Files.writeString(tmp.resolve("train.jsonl"), "{\"prompt\": \"\", \"answer\": \"1\"}\n");
         Files.writeString(cfg, good);
-        StringWriter err = new StringWriter();
-        assertEquals(1, Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true),
-                "align", "--config", cfg.toString(), "--out", out.toString()));
-        assertTrue(err.toString().contains("prompts.jsonl"), err.toString());
+        String err = raftjError(1, "align", "--config", cfg.toString(), "--out", out.toString());
+        assertTrue(err.contains("train.jsonl:1: the prompt is empty"), err);
+        assertFalse(Files.exists(out));
     }
 
-    /** The runs in two output folders logged the same values for these keys at every stage. */
-    static void assertSameMetrics(Path expected, Path actual, List<String> keys) {
-        List<Map<String, Object>> a = MetricsLog.read(expected.resolve("metrics.jsonl"));
-        List<Map<String, Object>> b = MetricsLog.read(actual.resolve("metrics.jsonl"));
+    /** The runs in two output folders logged the same values at every stage (times and memory aside). */
+    static void assertSameMetrics(Path expected, Path actual) {
+        List<StageMetrics> a = MetricsLog.read(expected.resolve("metrics.jsonl"));
+        List<StageMetrics> b = MetricsLog.read(actual.resolve("metrics.jsonl"));
         assertEquals(a.size(), b.size());
+        List<Function<StageMetrics, Object>> keys = List.of(StageMetrics::stage, StageMetrics::rewardMean,
+                StageMetrics::rewardKeptMean, StageMetrics::kept, StageMetrics::trainLoss, StageMetrics::evalReward,
+                StageMetrics::evalRewardSampled, StageMetrics::kl, StageMetrics::cut);
         for (int i = 0; i < a.size(); i++) {
-            for (String key : keys) assertEquals(a.get(i).get(key), b.get(i).get(key), key + " at stage " + i);
+            for (Function<StageMetrics, Object> key : keys) {
+                assertEquals(key.apply(a.get(i)), key.apply(b.get(i)), "stage " + i + ": " + a.get(i) + " vs " + b.get(i));
+            }
         }
     }
 }

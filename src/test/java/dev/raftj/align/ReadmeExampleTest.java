@@ -3,10 +3,9 @@ package dev.raftj.align;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.raftj.config.ConfigLoader;
-import dev.raftj.config.RaftConfig;
+import dev.raftj.config.RunConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,13 +17,13 @@ class ReadmeExampleTest {
         Path runYaml = RaftRunTest.config(tmp, 1);
         Files.writeString(runYaml, Files.readString(runYaml) + "out: " + tmp.resolve("demo") + "\n");
         // --- the README example, with run.yaml -> runYaml ---
-        RaftConfig cfg = ConfigLoader.load(runYaml, RaftConfig.class);
+        RunConfig cfg = ConfigLoader.load(runYaml, RunConfig.class);
         AlignmentSetup setup = new AlignmentSetup(cfg, null, runYaml.toAbsolutePath().getParent());
-        RunState state = RunState.fresh(Path.of(cfg.out()), cfg.sft());
-        Map<String, Object> summary = new Raft(cfg, setup, state, line -> System.out.println(line)).run();
-        System.out.println("eval reward " + summary.get("eval_reward_base") + " -> " + summary.get("eval_reward_final"));
+        RunState state = RunState.fresh(Path.of(cfg.out()), cfg);
+        RunSummary summary = new Raft(setup, state, line -> System.out.println(line)).run();
+        System.out.println("eval reward " + summary.evalRewardBase() + " -> " + summary.evalRewardFinal());
         // ---
-        assertTrue(summary.containsKey("eval_reward_final"));
+        assertTrue(summary.evalRewardFinal() != null);
         String readme = Files.readString(Path.of("README.md"));
         String source = Files.readString(Path.of("src/test/java/dev/raftj/align/ReadmeExampleTest.java"));
         int start = readme.indexOf("```java\n") + 8;

@@ -20,7 +20,7 @@ class ConfigLoaderTest {
     @TempDir
     Path dir;
 
-    private static final String REQUIRED = "model: models/tiny\nreward: exact_answer\nprompts: data/p.jsonl\n";
+    private static final String REQUIRED = "model: models/tiny\nreward: exact\nprompts: data/p.jsonl\n";
 
     private Path file(String name, String text) throws IOException {
         Path f = dir.resolve(name);
@@ -30,33 +30,33 @@ class ConfigLoaderTest {
 
     private String error(String name, String text) throws IOException {
         Path f = file(name, text);
-        return assertThrows(UserError.class, () -> ConfigLoader.load(f, RaftConfig.class)).getMessage();
+        return assertThrows(UserError.class, () -> ConfigLoader.load(f, RunConfig.class)).getMessage();
     }
 
     @Test
     void loadsYamlWithDefaultsForMissingFields() throws IOException {
-        RaftConfig c = ConfigLoader.load(file("run.yaml", REQUIRED
-                + "stages: 3\nsampling:\n  k: 4\n  temperature: 0.7\n  stop: \"\\n\"\n"
-                + "ranking:\n  mode: GLOBAL\non_reward_error: drop\nsft:\n  lr_schedule: cosine\n"), RaftConfig.class);
+        RunConfig c = ConfigLoader.load(file("run.yaml", REQUIRED
+                + "raft:\n  stages: 3\n  ranking:\n    mode: GLOBAL\nsampling:\n  k: 4\n  temperature: 0.7\n  stop: \"\\n\"\n"
+                + "on_reward_error: drop\nsft:\n  lr_schedule: cosine\n"), RunConfig.class);
         assertEquals("models/tiny", c.model());
-        assertEquals(3, c.stages());
+        assertEquals(3, c.raft().stages());
         assertEquals(4, c.sampling().k());
         assertEquals(0.7, c.sampling().temperature());
         assertEquals(List.of("\n"), c.sampling().stop()); // a single string is a list of one
         assertEquals(16, c.sampling().maxNewTokens());
-        assertEquals(RankingConfig.Mode.GLOBAL, c.ranking().mode()); // enums are case-insensitive
-        assertEquals(0.25, c.ranking().fractionFor(c.sampling().k())); // unset fraction = 1/K
+        assertEquals(RankingConfig.Mode.GLOBAL, c.raft().ranking().mode()); // enums are case-insensitive
+        assertEquals(0.25, c.raft().ranking().fractionFor(c.sampling().k())); // unset fraction = 1/K
         assertEquals(OnError.DROP, c.onRewardError());
         assertEquals(SftConfig.LrSchedule.COSINE, c.sft().lrSchedule());
         assertEquals(2, c.sft().epochs());
-        assertEquals(2048, c.batchPrompts());
+        assertEquals(2048, c.raft().batchPrompts());
     }
 
     @Test
     void loadsJson() throws IOException {
-        RaftConfig c = ConfigLoader.load(file("run.json",
-                "{\"model\": \"m\", \"reward\": \"r\", \"prompts\": \"p\", \"sampling\": {\"max_new_tokens\": 32}}"),
-                RaftConfig.class);
+        RunConfig c = ConfigLoader.load(file("run.json",
+                "{\"model\": \"m\", \"reward\": \"exact\", \"prompts\": \"p\", \"sampling\": {\"max_new_tokens\": 32}}"),
+                RunConfig.class);
         assertEquals(32, c.sampling().maxNewTokens());
     }
 
@@ -66,10 +66,10 @@ class ConfigLoaderTest {
         assertEquals(dir.resolve("run.yaml") + ":6: unknown key 'temprature' in 'sampling' (did you mean"
                 + " 'temperature'? known: batch_size, k, max_new_tokens, min_new_tokens, min_p, stop, temperature, top_k, top_p)", m);
         // not the last key: the line is still the unknown key's own
-        String middle = error("run.yaml", REQUIRED + "sampling:\n  top: 3\n  k: 4\nstages: 2\n");
+        String middle = error("run.yaml", REQUIRED + "sampling:\n  top: 3\n  k: 4\nseed: 2\n");
         assertTrue(middle.startsWith(dir.resolve("run.yaml") + ":5: unknown key 'top' in 'sampling'"), middle);
         String top = error("run.yaml", REQUIRED + "foo: 1\n");
-        assertTrue(top.startsWith(dir.resolve("run.yaml") + ":4: unknown key 'foo' (known: algorithm, batch_prompts, "), top);
+        assertTrue(top.startsWith(dir.resolve("run.yaml") + ":4: unknown key 'foo' (known: algorithm, device, "), top);
     }
 
     @Test
@@ -83,15 +83,15 @@ class ConfigLoaderTest {
                 error("run.yaml", REQUIRED + "sampling:\n  k: [1]\n"));
         assertEquals(f + ":4: field 'sampling': expected a mapping of settings, got 3",
                 error("run.yaml", REQUIRED + "sampling: 3\n"));
-        assertEquals(f + ":5: field 'ranking.mode': expected one of local, global, got \"top\"",
-                error("run.yaml", REQUIRED + "ranking:\n  mode: top\n"));
+        assertEquals(f + ":6: field 'raft.ranking.mode': expected one of local, global, got \"top\"",
+                error("run.yaml", REQUIRED + "raft:\n  ranking:\n    mode: top\n"));
         assertEquals(f + ":4: field 'on_reward_error': expected one of drop, fail, got \"skip\"",
                 error("run.yaml", REQUIRED + "on_reward_error: skip\n"));
         assertEquals(f + ":5: field 'sft.reset_optimizer': expected true or false, got \"maybe\"",
                 error("run.yaml", REQUIRED + "sft:\n  reset_optimizer: maybe\n"));
         Path json = dir.resolve("run.json");
         assertEquals(json + ":2: field 'sampling.k': expected an integer, got \"ten\"",
-                error("run.json", "{\"model\": \"m\", \"reward\": \"r\", \"prompts\": \"p\",\n \"sampling\": {\"k\": \"ten\"}}"));
+                error("run.json", "{\"model\": \"m\", \"reward\": \"exact\", \"prompts\": \"p\",\n \"sampling\": {\"k\": \"ten\"}}"));
     }
 
     @Test
@@ -99,14 +99,14 @@ class ConfigLoaderTest {
         Path f = dir.resolve("run.yaml");
         assertEquals(f + ":5: field 'sampling.k': must be >= 1, got 0",
                 error("run.yaml", REQUIRED + "sampling:\n  k: 0\n"));
-        assertEquals(f + ":6: field 'ranking.fraction': must be in (0, 1], got 1.5",
-                error("run.yaml", REQUIRED + "ranking:\n  mode: global\n  fraction: 1.5\n"));
-        assertEquals(f + ":5: field 'ranking.m': must be <= sampling.k (8), got 9",
-                error("run.yaml", REQUIRED + "ranking:\n  m: 9\n"));
+        assertEquals(f + ":7: field 'raft.ranking.fraction': must be in (0, 1], got 1.5",
+                error("run.yaml", REQUIRED + "raft:\n  ranking:\n    mode: global\n    fraction: 1.5\n"));
+        assertEquals(f + ":6: field 'raft.ranking.m': must be <= sampling.k (8), got 9",
+                error("run.yaml", REQUIRED + "raft:\n  ranking:\n    m: 9\n"));
         assertEquals(f + ":5: field 'sampling.stop[1]': must be a non-empty string",
                 error("run.yaml", REQUIRED + "sampling:\n  stop: [\"a\", \"\"]\n"));
         // a required field that is not written has no line
-        assertEquals(f + ": field 'model': required, not set", error("run.yaml", "reward: r\nprompts: p\n"));
+        assertEquals(f + ": field 'model': required, not set", error("run.yaml", "reward: exact\nprompts: p\n"));
     }
 
     @Test
@@ -120,12 +120,12 @@ class ConfigLoaderTest {
         assertEquals(f + ":1: expected a mapping of settings at the top level, got a list", error("run.yaml", "- 1\n"));
         Path json = dir.resolve("run.json");
         assertEquals(json + ":2: invalid JSON: Unexpected character (',' (code 44)): was expecting double-quote"
-                + " to start field name", error("run.json", "{\"model\": \"m\",\n \"reward\": \"r\",,}"));
-        String trailing = error("run.json", "{\"model\": \"m\", \"reward\": \"r\", \"prompts\": \"p\"} {}");
+                + " to start field name", error("run.json", "{\"model\": \"m\",\n \"reward\": \"exact\",,}"));
+        String trailing = error("run.json", "{\"model\": \"m\", \"reward\": \"exact\", \"prompts\": \"p\"} {}");
         assertTrue(trailing.endsWith("unexpected content after the end of the configuration"), trailing);
         Path missing = dir.resolve("none.yaml");
         assertEquals(missing + ": configuration file not found",
-                assertThrows(UserError.class, () -> ConfigLoader.load(missing, RaftConfig.class)).getMessage());
+                assertThrows(UserError.class, () -> ConfigLoader.load(missing, RunConfig.class)).getMessage());
     }
 
     private static final YAMLFactory YAML = new YAMLFactory();
@@ -140,8 +140,8 @@ class ConfigLoaderTest {
 
     @Test
     void editDistanceAndSuggestion() {
-        assertEquals(1, ConfigLoader.editDistance("temprature", "temperature"));
-        assertEquals(3, ConfigLoader.editDistance("kitten", "sitting"));
+        assertEquals(1, dev.raftj.core.Names.editDistance("temprature", "temperature"));
+        assertEquals(3, dev.raftj.core.Names.editDistance("kitten", "sitting"));
         assertEquals("top_k", ConfigLoader.closest("topk", List.of("k", "top_k", "top_p")));
         assertNull(ConfigLoader.closest("zzzzzz", List.of("k", "top_k")));
     }

@@ -1,5 +1,6 @@
 package dev.raftj.config;
 
+import dev.raftj.core.ConfigError;
 import dev.raftj.core.UserError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -50,8 +51,14 @@ class ConfigRecordsTest {
         assertFalse(t.resetOptimizer());
     }
 
-    private static RaftConfig raft(SamplingConfig s, RankingConfig r) {
-        return new RaftConfig(null, "m", "r", "p", null, null, null, null, null, null, null, null, s, r, null, null, null);
+    private static RunConfig raft(SamplingConfig s, RankingConfig r) {
+        return run(null, " p".strip(), null, null, s, null, new RaftConfig(null, null, r));
+    }
+
+    private static RunConfig run(String algorithm, String prompts, Double evalFraction, String device, SamplingConfig s,
+                                 SftConfig sft, RaftConfig raft) {
+        RunConfig.Algorithm a = algorithm == null ? null : RunConfig.Algorithm.valueOf(algorithm);
+        return new RunConfig(a, "m", dev.raftj.reward.RewardSpec.of("exact"), prompts, null, evalFraction, null, null, null, device, s, sft, raft, null, null);
     }
 
     @Test
@@ -66,57 +73,66 @@ class ConfigRecordsTest {
                 problem(raft(new SamplingConfig(null, null, null, null, null, null, 20, null, null), null)));
         assertEquals("run.yaml: field 'sampling.batch_size': must be >= 1, got 0",
                 problem(raft(new SamplingConfig(null, null, null, null, null, null, null, null, 0), null)));
-        assertEquals("run.yaml: field 'ranking.fraction': must be in (0, 1], got 0.0",
+        assertEquals("run.yaml: field 'raft.ranking.fraction': must be in (0, 1], got 0.0",
                 problem(raft(null, new RankingConfig(RankingConfig.Mode.GLOBAL, null, 0.0, null))));
-        assertEquals("run.yaml: field 'ranking.kl_beta': must be >= 0, got -0.1",
+        assertEquals("run.yaml: field 'raft.ranking.kl_beta': must be >= 0, got -0.1",
                 problem(raft(null, new RankingConfig(null, null, null, -0.1))));
         // m > K only matters in local mode
         raft(null, new RankingConfig(RankingConfig.Mode.GLOBAL, 9, null, null)).validate(FILE);
         assertEquals("run.yaml: field 'prompts': required, not set",
-                problem(new RaftConfig(null, "m", "r", " ", null, null, null, null, null, null, null, null, null, null, null, null, null)));
+                problem(run(null, " ", null, null, null, null, null)));
         assertEquals("run.yaml: field 'eval_fraction': must be in [0, 1), got 1.0",
-                problem(new RaftConfig(null, "m", "r", "p", null, 1.0, null, null, null, null, null, null, null, null, null, null, null)));
+                problem(run(null, "p", 1.0, null, null, null, null)));
         assertEquals("run.yaml: field 'device': must be cpu, cuda or cuda:N, got 'gpu0'",
-                problem(new RaftConfig(null, "m", "r", "p", null, null, null, null, null, null, null, "gpu0", null, null, null, null, null)));
-        assertEquals("run.yaml: field 'sft.lr': must be > 0, got 0.0", problem(new RaftConfig(null, "m", "r", "p",
-                null, null, null, null, null, null, null, null, null, null,
-                new SftConfig(null, 0.0, null, null, null, null, null, null), null, null)));
+                problem(run(null, "p", null, "gpu0", null, null, null)));
+        assertEquals("run.yaml: field 'sft.lr': must be > 0, got 0.0", problem(run(null, "p", null, null, null,
+                new SftConfig(null, 0.0, null, null, null, null, null, null, null), null)));
     }
 
     @Test
     void nestedRecordsValidateAloneWithoutPrefix() {
         assertEquals("run.yaml: field 'epochs': must be >= 1, got 0",
-                problem(new SftConfig(0, null, null, null, null, null, null, null)));
+                problem(new SftConfig(0, null, null, null, null, null, null, null, null)));
     }
 
     @Test
     void restSectionDefaultsAndThresholdValidation() {
         RestConfig c = RestConfig.defaults();
         assertEquals(List.of(0.0, 0.7, 0.8, 0.9, 0.95), c.thresholds());
+        assertEquals(RestConfig.ThresholdScale.QUANTILE, c.thresholdScale());
         assertEquals(1, c.growSteps());
+        assertEquals(null, c.growPrompts());
         assertEquals(1.0, c.improveLrDecay());
-        assertEquals(5, c.schedule().size());
         c.validate(FILE, "rest", true);
         assertEquals("run.yaml: field 'rest.thresholds': needs at least one threshold",
-                problemOf(() -> new RestConfig(null, List.of(), null).validate(FILE, "rest", true)));
-        assertEquals("run.yaml: field 'rest.thresholds': not strictly increasing: threshold 2 (0.5) is not above"
-                + " threshold 1 (0.5)", problemOf(() -> new RestConfig(null, List.of(0.5, 0.5), null).validate(FILE, "rest", true)));
+                problemOf(() -> rest(List.of(), null, null).validate(FILE, "rest", true)));
+        assertEquals("run.yaml: field 'rest.thresholds[1]': thresholds must rise: 0.5 is not above 0.5",
+                problemOf(() -> rest(List.of(0.5, 0.5), null, null).validate(FILE, "rest", true)));
+        assertEquals("run.yaml: field 'rest.thresholds[1]': must be in [0.0, 1.0], got 1.5",
+                problemOf(() -> rest(List.of(0.5, 1.5), null, null).validate(FILE, "rest", true)));
+        // on the reward's own scale any rising numbers are thresholds
+        rest(List.of(-2.0, 1.5, 7.0), RestConfig.ThresholdScale.REWARD, null).validate(FILE, "rest", true);
         // ReST-EM ignores thresholds
-        new RestConfig(null, List.of(), null).validate(FILE, "rest", false);
+        rest(List.of(), null, null).validate(FILE, "rest", false);
         assertEquals("run.yaml: field 'rest.improve_lr_decay': must be in (0, 1], got 1.5",
-                problemOf(() -> new RestConfig(null, null, 1.5).validate(FILE, "rest", true)));
+                problemOf(() -> rest(null, null, 1.5).validate(FILE, "rest", true)));
+    }
+
+    private static RestConfig rest(List<Double> thresholds, RestConfig.ThresholdScale scale, Double decay) {
+        return new RestConfig(null, null, thresholds, scale, decay, null, null);
     }
 
     @Test
     void restLoadsFromYamlWithLines(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("rest.yml");
-        Files.writeString(f, "algorithm: rest-em\nmodel: m\nreward: r\nprompts: p\nrest: {grow_steps: 3}\n");
-        RaftConfig c = ConfigLoader.load(f, RaftConfig.class);
-        assertEquals(RaftConfig.Algorithm.REST_EM, c.algorithm());
+        Files.writeString(f, "algorithm: rest-em\nmodel: m\nreward: exact\nprompts: p\nrest: {grow_steps: 3, success_threshold: 0.5}\n");
+        RunConfig c = ConfigLoader.load(f, RunConfig.class);
+        assertEquals(RunConfig.Algorithm.REST_EM, c.algorithm());
         assertEquals(3, c.rest().growSteps());
-        Files.writeString(f, "algorithm: rest\nmodel: m\nreward: r\nprompts: p\nrest:\n  thresholds:\n    - 0.1\n    - 0.05\n");
-        assertEquals(f + ":6: field 'rest.thresholds': not strictly increasing: threshold 2 (0.05) is not above"
-                + " threshold 1 (0.1)", assertThrows(UserError.class, () -> ConfigLoader.load(f, RaftConfig.class)).getMessage());
+        assertEquals(0.5, c.rest().successThreshold());
+        Files.writeString(f, "algorithm: rest\nmodel: m\nreward: exact\nprompts: p\nrest:\n  thresholds:\n    - 0.1\n    - 0.05\n");
+        assertEquals(f + ":8: field 'rest.thresholds[1]': thresholds must rise: 0.05 is not above 0.1",
+                assertThrows(UserError.class, () -> ConfigLoader.load(f, RunConfig.class)).getMessage());
     }
 
     private static String problemOf(Runnable r) {

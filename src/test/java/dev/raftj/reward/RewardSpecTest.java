@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.raftj.Reference;
-import dev.raftj.config.ConfigError;
+import dev.raftj.core.ConfigError;
 import dev.raftj.config.ConfigLoader;
 import dev.raftj.config.Validated;
 import dev.raftj.core.UserError;

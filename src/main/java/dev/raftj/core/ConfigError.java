@@ -1,6 +1,5 @@
-package dev.raftj.config;
+package dev.raftj.core;
 
-import dev.raftj.core.UserError;
 import java.nio.file.Path;
 
 /**
