@@ -166,16 +166,20 @@ public final class Initializer {
         return w;
     }
 
-    /** config.json as transformers writes it for {@code GPT2LMHeadModel} (keys sorted, as HF does). */
+    /**
+     * config.json as transformers writes it for {@code GPT2LMHeadModel} (keys sorted, as HF does),
+     * with dropout 0: the built-in task models are trained without it (at this size it only slows
+     * learning), and fine-tuning applies what the config says.
+     */
     public static ObjectNode gpt2Config(Gpt2Spec spec) {
         ObjectNode c = JSON.createObjectNode();
         c.put("activation_function", "gelu_new");
         c.put("add_cross_attention", false);
         c.putArray("architectures").add("GPT2LMHeadModel");
-        c.put("attn_pdrop", 0.1);
+        c.put("attn_pdrop", 0.0);
         c.put("bos_token_id", spec.bosId());
         c.put("dtype", "float32");
-        c.put("embd_pdrop", 0.1);
+        c.put("embd_pdrop", 0.0);
         c.put("eos_token_id", spec.eosId());
         c.put("initializer_range", INITIALIZER_RANGE);
         c.put("layer_norm_epsilon", 1e-5);
@@ -187,11 +191,11 @@ public final class Initializer {
         c.put("n_positions", spec.positions());
         c.put("pad_token_id", spec.padId());
         c.put("reorder_and_upcast_attn", false);
-        c.put("resid_pdrop", 0.1);
+        c.put("resid_pdrop", 0.0);
         c.put("scale_attn_by_inverse_layer_idx", false);
         c.put("scale_attn_weights", true);
         c.putNull("summary_activation");
-        c.put("summary_first_dropout", 0.1);
+        c.put("summary_first_dropout", 0.0);
         c.put("summary_proj_to_labels", true);
         c.put("summary_type", "cls_index");
         c.put("summary_use_proj", true);
