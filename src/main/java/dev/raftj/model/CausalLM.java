@@ -112,10 +112,6 @@ public final class CausalLM {
         return logits(ids, Positions.fromMask(keyMask), keyMask, null);
     }
 
-    public Tensor headLogits(Tensor hidden) {
-        return torch.linear(hidden, head);
-    }
-
     public KvCache newCache(long batch, int capacity) {
         return new KvCache(config(), batch, capacity, options());
     }
