@@ -2,7 +2,6 @@ package dev.raftj.align;
 
 import dev.raftj.config.SftConfig;
 import dev.raftj.data.Shuffle;
-import dev.raftj.train.LearningRate;
 import dev.raftj.train.SftStep;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +32,7 @@ final class FineTune {
                     p.add(prompts.get(order[j]));
                     r.add(responses.get(order[j]));
                 }
-                trainer.setLearningRate(LearningRate.at(sft.lrSchedule(), baseLr, step, total, sft.warmupSteps()));
+                trainer.setLearningRate(sft.lrSchedule().at(baseLr, step, total, sft.warmupSteps()));
                 try (PointerScope scope = new PointerScope()) {
                     TokenBatch b = TokenBatch.of(p, r, padId, trainer.model().device());
                     losses[step] = trainer.step(b.ids(), b.mask(), b.labels(), Shuffle.deriveSeed(dropoutSeed, step)).loss();

@@ -1,6 +1,7 @@
 package dev.raftj.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.raftj.train.LrSchedule;
 import java.nio.file.Path;
 
 /**
@@ -31,12 +32,6 @@ public record SftConfig(
         @JsonProperty("warmup_steps") Integer warmupSteps,
         @JsonProperty("reset_optimizer") Boolean resetOptimizer,
         @JsonProperty("dropout") Double dropout) implements Validated {
-
-    public enum LrSchedule {
-        @JsonProperty("constant") CONSTANT,
-        @JsonProperty("linear") LINEAR,
-        @JsonProperty("cosine") COSINE
-    }
 
     public SftConfig {
         epochs = epochs != null ? epochs : 2;

@@ -71,7 +71,7 @@ public final class CausalLM {
     /**
      * Training mode applies the checkpoint's dropout (see {@link ModelConfig#embdDropout}) with
      * LibTorch's default generator; eval mode, the default, applies none. Generation, scoring and
-     * evaluation run in eval mode; {@link dev.raftj.train.SftStep} switches training mode on for its
+     * evaluation run in eval mode; {@code SftStep} switches training mode on for its
      * forward and backward only.
      */
     public void setTraining(boolean training) {

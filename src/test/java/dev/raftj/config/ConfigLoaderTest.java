@@ -47,7 +47,7 @@ class ConfigLoaderTest {
         assertEquals(RankingConfig.Mode.GLOBAL, c.raft().ranking().mode()); // enums are case-insensitive
         assertEquals(0.25, c.raft().ranking().fractionFor(c.sampling().k())); // unset fraction = 1/K
         assertEquals(OnError.DROP, c.onRewardError());
-        assertEquals(SftConfig.LrSchedule.COSINE, c.sft().lrSchedule());
+        assertEquals(dev.raftj.train.LrSchedule.COSINE, c.sft().lrSchedule());
         assertEquals(2, c.sft().epochs());
         assertEquals(2048, c.raft().batchPrompts());
     }

@@ -46,7 +46,7 @@ class ConfigRecordsTest {
         assertEquals(2e-5, t.lr());
         assertEquals(1.0, t.gradClip());
         assertEquals(0.0, t.weightDecay());
-        assertEquals(SftConfig.LrSchedule.CONSTANT, t.lrSchedule());
+        assertEquals(dev.raftj.train.LrSchedule.CONSTANT, t.lrSchedule());
         assertEquals(0, t.warmupSteps());
         assertFalse(t.resetOptimizer());
     }
