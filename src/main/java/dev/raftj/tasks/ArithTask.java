@@ -15,9 +15,10 @@ import java.util.Optional;
  * and stops but is deliberately unreliable; the reward is exact-answer correctness
  * ({@link ArithReward}). RAFT's job is to raise held-out accuracy.
  *
- * <p>Data: every pair a, b in [0, {@value #OPERAND_LIMIT}), shuffled once by a fixed seed; the first
- * {@value #EVAL_COUNT} pairs are the held-out evaluation prompts, the rest (2300) the training
- * prompts, disjoint by pair; both files sorted by (a, b). {@link #dataFile} regenerates them.
+ * <p>Data: every pair a, b in [0, {@value #OPERAND_LIMIT}); {@value #EVAL_COUNT} of the 2500 prompts
+ * are held out for evaluation, the rest (2300) are the training prompts. The split is by unordered
+ * pair ({@link #pairs}): a held-out "a+b=" never has its commuted "b+a=" in training. Both files
+ * are sorted by (a, b); {@link #dataFile} regenerates them.
  *
  * <p>Base policy ({@code raftj pretrain --task arith}): supervised training from a random init on
  * lines "a+b=c" over the training pairs only. The answers follow {@link #pretrainingAnswer}: mostly
@@ -138,15 +139,34 @@ public final class ArithTask extends ShippedTask {
         return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
     }
 
-    /** The operand pairs of one split, sorted by (a, b). */
+    /**
+     * The operand pairs of one split, sorted by (a, b). The split is by unordered pair {a, b}, so
+     * that no held-out prompt is answered by its commuted twin in training: the unordered pairs
+     * (a ≤ b) are shuffled by {@link #SPLIT_SEED} and taken in that order, each with both of its
+     * prompts (a+b and b+a; one prompt when a = b), skipping any pair that would take the held-out
+     * set past {@value #EVAL_COUNT} prompts, until it has exactly {@value #EVAL_COUNT}. All other
+     * pairs are training pairs.
+     */
     public static List<int[]> pairs(boolean eval) {
-        int n = OPERAND_LIMIT * OPERAND_LIMIT;
-        int[] order = Shuffle.permutation(n, SPLIT_SEED);
-        boolean[] inEval = new boolean[n];
-        for (int i = 0; i < EVAL_COUNT; i++) inEval[order[i]] = true;
+        List<int[]> unordered = new ArrayList<>();
+        for (int a = 0; a < OPERAND_LIMIT; a++) {
+            for (int b = a; b < OPERAND_LIMIT; b++) unordered.add(new int[] {a, b});
+        }
+        int[] order = Shuffle.permutation(unordered.size(), SPLIT_SEED);
+        boolean[][] inEval = new boolean[OPERAND_LIMIT][OPERAND_LIMIT];
+        int held = 0;
+        for (int i = 0; i < order.length && held < EVAL_COUNT; i++) {
+            int[] ab = unordered.get(order[i]);
+            int prompts = ab[0] == ab[1] ? 1 : 2;
+            if (held + prompts > EVAL_COUNT) continue;
+            inEval[ab[0]][ab[1]] = inEval[ab[1]][ab[0]] = true;
+            held += prompts;
+        }
         List<int[]> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            if (inEval[i] == eval) out.add(new int[] {i / OPERAND_LIMIT, i % OPERAND_LIMIT});
+        for (int a = 0; a < OPERAND_LIMIT; a++) {
+            for (int b = 0; b < OPERAND_LIMIT; b++) {
+                if (inEval[a][b] == eval) out.add(new int[] {a, b});
+            }
         }
         return out;
     }

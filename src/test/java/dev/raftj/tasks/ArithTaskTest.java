@@ -49,6 +49,23 @@ class ArithTaskTest {
         }
     }
 
+    /** The split is by unordered pair: a held-out "a+b=" never has "b+a=" (or itself) among the training prompts. */
+    @Test
+    void noHeldOutPromptHasItsCommutedTwinInTraining() {
+        Task t = Tasks.get("arith");
+        Set<String> train = new HashSet<>();
+        for (Prompt p : t.trainPrompts()) train.add(p.text());
+        Set<String> eval = new HashSet<>();
+        for (Prompt p : t.evalPrompts()) eval.add(p.text());
+        for (String p : eval) {
+            int[] ab = ArithTask.operands(p);
+            String twin = ArithTask.prompt(ab[1], ab[0]);
+            assertFalse(train.contains(p), p + " is a training prompt");
+            assertFalse(train.contains(twin), "held-out " + p + " has its commuted twin " + twin + " in training");
+            assertTrue(eval.contains(twin), "held-out " + p + " without " + twin);
+        }
+    }
+
     @Test
     void materialisesOnceIntoACacheFolder(@TempDir Path cache) throws Exception {
         String old = System.getProperty(TaskResources.CACHE_PROPERTY);
