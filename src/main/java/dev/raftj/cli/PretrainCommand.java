@@ -1,17 +1,19 @@
 package dev.raftj.cli;
 
 import dev.raftj.core.UserError;
-import dev.raftj.torch.Torch;
-import dev.raftj.tasks.PretrainRecipe;
-import dev.raftj.tasks.Pretrainer;
-import dev.raftj.tasks.RewardModelRecipe;
 import dev.raftj.tasks.RewardModelTask;
-import dev.raftj.tasks.RewardModelTrainer;
 import dev.raftj.tasks.Task;
 import dev.raftj.tasks.Tasks;
+import dev.raftj.tasks.build.PretrainRecipe;
+import dev.raftj.tasks.build.Pretrainer;
+import dev.raftj.tasks.build.RewardModelRecipe;
+import dev.raftj.tasks.build.RewardModelTrainer;
+import dev.raftj.tasks.build.TaskBuild;
+import dev.raftj.torch.Torch;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -76,12 +78,13 @@ public final class PretrainCommand implements Callable<Integer> {
         if (evalEvery != null && evalEvery < 0) throw new UserError("--eval-every must be >= 0, got " + evalEvery);
         if (rewardSteps != null && rewardSteps < 1) throw new UserError("--reward-steps must be >= 1, got " + rewardSteps);
         Task t = Tasks.get(task);
-        if (!(t instanceof RewardModelTask) && (only != null || rewardOut != null || rewardSteps != null)) {
+        TaskBuild build = TaskBuild.of(t);
+        Optional<RewardModelRecipe> rewardRecipe = build.rewardModel();
+        if (rewardRecipe.isEmpty() && (only != null || rewardOut != null || rewardSteps != null)) {
             throw new UserError("task '" + task + "' has no reward model to build: --only, --reward-out and "
                     + "--reward-steps do not apply");
         }
-        PretrainRecipe recipe = t.pretraining().orElseThrow(
-                () -> new UserError("task '" + task + "' cannot be pretrained"));
+        PretrainRecipe recipe = build.policy();
         if (seed != null) recipe = recipe.withSeed(seed);
         if (steps != null) recipe = recipe.withSteps(steps);
         if (evalEvery != null) recipe = recipe.withEvalEvery(evalEvery);
@@ -89,10 +92,10 @@ public final class PretrainCommand implements Callable<Integer> {
         Path target = out != null ? out : only == Part.reward && rewardOut != null ? null : defaultOut(task);
         Torch.init(threads);
         PrintWriter log = spec.commandLine().getOut();
-        if (t instanceof RewardModelTask rt) {
+        if (rewardRecipe.isPresent() && t instanceof RewardModelTask rt) {
             Path rewardTarget = rewardOut != null ? rewardOut : target.toAbsolutePath().resolveSibling("reward");
             if (only != Part.policy) {
-                RewardModelRecipe r = rt.rewardModelTraining();
+                RewardModelRecipe r = rewardRecipe.get();
                 if (seed != null) r = r.withSeed(seed);
                 if (rewardSteps != null) r = r.withSteps(rewardSteps);
                 if (evalEvery != null) r = r.withEvalEvery(evalEvery);
@@ -101,7 +104,7 @@ public final class PretrainCommand implements Callable<Integer> {
             if (only == Part.reward) return 0;
             Path rewardDir = rewardOut != null || Files.isRegularFile(rewardTarget.resolve("model.safetensors"))
                     ? rewardTarget : rt.rewardModel();
-            var reward = rt.pretrainingReward(rewardDir);
+            var reward = build.policyReward(rewardDir);
             log.printf("policy held-out \"accuracy\" below is the mean %s by the reward model %s%n", reward.name(),
                     rewardDir);
             Pretrainer.run(t, recipe, target, log, reward);

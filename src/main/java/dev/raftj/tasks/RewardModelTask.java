@@ -5,24 +5,14 @@ import java.nio.file.Path;
 
 /**
  * A task whose reward is a model that raftj trains itself ({@code raftj pretrain} builds it before
- * the base policy). The shipped reward model lives in the task's {@code reward/} folder.
+ * the base policy, see {@code dev.raftj.tasks.build.TaskBuild}). The shipped reward model lives in
+ * the task's {@code reward/} folder.
  */
 public interface RewardModelTask extends Task {
 
     /** The shipped reward model folder: config.json, model.safetensors, tokenizer.json. */
     Path rewardModel();
 
-    /** How {@code raftj pretrain} builds the reward model. */
-    RewardModelRecipe rewardModelTraining();
-
     /** The task's reward backed by the reward model in {@code dir} (what {@link #newReward} is for the shipped one). */
     Reward rewardFrom(Path dir);
-
-    /**
-     * The reward {@code raftj pretrain} reports the base policy's held-out "accuracy" with, backed by
-     * the reward model in {@code dir}; by default the task's reward.
-     */
-    default Reward pretrainingReward(Path dir) {
-        return rewardFrom(dir);
-    }
 }

@@ -5,13 +5,15 @@ import dev.raftj.data.PromptDataset;
 import dev.raftj.reward.Reward;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import org.bytedeco.pytorch.Device;
 
 /**
  * A built-in alignment task: a base policy, training and held-out prompts, and the reward that
  * judges responses. Its files ship as classpath resources and are copied to a cache folder on
  * first use ({@link TaskResources}), so every method that returns a path returns a real file.
+ *
+ * <p>This is what a run needs. How a task's data and models are built ({@code raftj pretrain})
+ * lives apart, in {@code dev.raftj.tasks.build}.
  */
 public interface Task {
 
@@ -48,9 +50,4 @@ public interface Task {
 
     /** New tokens per response that are enough for a complete answer (a sampling default). */
     int maxNewTokens();
-
-    /** How {@code raftj pretrain} builds this task's base policy; empty when it cannot. */
-    default Optional<PretrainRecipe> pretraining() {
-        return Optional.empty();
-    }
 }

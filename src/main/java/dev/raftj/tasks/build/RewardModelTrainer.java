@@ -1,4 +1,4 @@
-package dev.raftj.tasks;
+package dev.raftj.tasks.build;
 
 import dev.raftj.core.UserError;
 import dev.raftj.data.BpeTokenizer;
@@ -33,6 +33,11 @@ import org.bytedeco.pytorch.global.torch;
  * LibTorch thread the result is bit-identical run to run on a machine.
  */
 public final class RewardModelTrainer {
+    /** Stream of the recipe's seed ({@link Shuffle#deriveSeed}) for epoch e's batch order is this + e. */
+    static final long BATCH_ORDER_STREAM = 100;
+    /** A BPE merge needs a pair seen at least this often in the training texts. */
+    static final int BPE_MIN_FREQUENCY = 2;
+
     private RewardModelTrainer() {}
 
     /**
@@ -66,7 +71,7 @@ public final class RewardModelTrainer {
             BpeTokenizer tokenizer;
             if (recipe.bpeMerges() > 0) {
                 List<String> texts = recipe.train().stream().map(RewardModelRecipe.Example::text).toList();
-                tokenizer = ByteLevelBpeTrainer.train(texts, recipe.specialTokens(), recipe.bpeMerges(), 2,
+                tokenizer = ByteLevelBpeTrainer.train(texts, recipe.specialTokens(), recipe.bpeMerges(), BPE_MIN_FREQUENCY,
                         work.resolve("tokenizer.json"));
             } else {
                 tokenizer = BpeTokenizer.byteLevel(recipe.specialTokens());
@@ -97,7 +102,7 @@ public final class RewardModelTrainer {
             int every = recipe.evalEvery() > 0 ? recipe.evalEvery() : recipe.steps();
             double firstLoss = Double.NaN, lastLoss = Double.NaN, sum = 0;
             int count = 0, epoch = 0, cursor = 0;
-            int[] order = Shuffle.permutation(train.length, Shuffle.deriveSeed(recipe.seed(), 100));
+            int[] order = Shuffle.permutation(train.length, Shuffle.deriveSeed(recipe.seed(), BATCH_ORDER_STREAM));
             long start = System.nanoTime();
             try (AdamW optimizer = new AdamW(new TensorVector(params.toArray(new Tensor[0])), options)) {
                 for (int step = 1; step <= recipe.steps(); step++) {
@@ -109,7 +114,7 @@ public final class RewardModelTrainer {
                         if (cursor == order.length) {
                             epoch++;
                             cursor = 0;
-                            order = Shuffle.permutation(train.length, Shuffle.deriveSeed(recipe.seed(), 100 + epoch));
+                            order = Shuffle.permutation(train.length, Shuffle.deriveSeed(recipe.seed(), BATCH_ORDER_STREAM + epoch));
                         }
                         rows[i] = order[cursor++];
                     }

@@ -1,4 +1,4 @@
-package dev.raftj.tasks;
+package dev.raftj.tasks.build;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

@@ -1,4 +1,4 @@
-package dev.raftj.tasks;
+package dev.raftj.tasks.build;
 
 import dev.raftj.data.Shuffle;
 import dev.raftj.model.Initializer;

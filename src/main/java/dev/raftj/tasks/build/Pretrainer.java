@@ -1,4 +1,4 @@
-package dev.raftj.tasks;
+package dev.raftj.tasks.build;
 
 import dev.raftj.core.UserError;
 import dev.raftj.data.BpeTokenizer;
@@ -6,8 +6,10 @@ import dev.raftj.data.Prompt;
 import dev.raftj.data.Shuffle;
 import dev.raftj.model.CausalLM;
 import dev.raftj.model.Initializer;
-import dev.raftj.torch.Torch;
 import dev.raftj.reward.Reward;
+import dev.raftj.tasks.Task;
+import dev.raftj.tasks.TaskEval;
+import dev.raftj.torch.Torch;
 import dev.raftj.train.SftLoss;
 import dev.raftj.train.SftStep;
 import java.io.IOException;
@@ -30,6 +32,8 @@ public final class Pretrainer {
     /** Samples per prompt and temperature of the final sampled-accuracy measurement. */
     public static final int SAMPLES = 8;
     public static final double TEMPERATURE = 1.0;
+    /** Streams of the recipe's seed ({@link Shuffle#deriveSeed}): the corpus draws, the sampled-accuracy measurement. */
+    static final long CORPUS_STREAM = 1, SAMPLED_EVAL_STREAM = 2;
 
     private Pretrainer() {}
 
@@ -69,7 +73,7 @@ public final class Pretrainer {
             CausalLM model = CausalLM.load(work);
             log.printf("pretrain %s: %,d parameters, %d steps of %d examples, lr %.2g, seed %d%n", task.name(),
                     recipe.model().parameterCount(), recipe.steps(), recipe.batchSize(), recipe.lr(), recipe.seed());
-            Shuffle.SplitMix64 random = new Shuffle.SplitMix64(Shuffle.deriveSeed(recipe.seed(), 1));
+            Shuffle.SplitMix64 random = new Shuffle.SplitMix64(Shuffle.deriveSeed(recipe.seed(), CORPUS_STREAM));
             int every = recipe.evalEvery() > 0 ? recipe.evalEvery() : recipe.steps();
             double firstLoss = Double.NaN, lastLoss = Double.NaN, sum = 0;
             int count = 0;
@@ -101,7 +105,7 @@ public final class Pretrainer {
             model.trainable(false);
             TaskEval.Accuracy greedy = TaskEval.greedy(model, tokenizer, eval, reward, task.maxNewTokens());
             TaskEval.Accuracy sampled = TaskEval.sampled(model, tokenizer, eval, reward, task.maxNewTokens(), SAMPLES,
-                    TEMPERATURE, Shuffle.deriveSeed(recipe.seed(), 2));
+                    TEMPERATURE, Shuffle.deriveSeed(recipe.seed(), SAMPLED_EVAL_STREAM));
             model.save(out);
             log.printf("held-out greedy accuracy %s%n", greedy);
             log.printf("held-out sampled accuracy (temperature %.1f, %d per prompt) %s%n", TEMPERATURE, SAMPLES, sampled);

@@ -1,6 +1,13 @@
-package dev.raftj.tasks;
+package dev.raftj.tasks.build;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.raftj.core.UserError;
 import dev.raftj.model.Initializer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -63,5 +70,31 @@ public record RewardModelRecipe(Initializer.Gpt2Spec model, List<String> special
         double span = Math.max(1, steps - warmupSteps);
         double progress = Math.min(1.0, (step - warmupSteps) / span);
         return lr * (minLrFraction + (1 - minLrFraction) * 0.5 * (1 + Math.cos(Math.PI * progress)));
+    }
+
+    /** Reads {@code {"text": ..., "label": ...}} lines; a malformed line is a UserError naming file and line. */
+    public static List<Example> readLabeled(Path file) {
+        ObjectMapper json = new ObjectMapper();
+        List<Example> out = new ArrayList<>();
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read: " + e.getMessage(), e);
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).isBlank()) continue;
+            try {
+                JsonNode n = json.readTree(lines.get(i));
+                if (!n.path("text").isTextual()) throw new UserError(file + ":" + (i + 1) + ": field 'text' missing or not a string");
+                if (!n.path("label").isNumber()) throw new UserError(file + ":" + (i + 1) + ": field 'label' missing or not a number");
+                double label = n.get("label").asDouble();
+                if (!(label >= 0 && label <= 1)) throw new UserError(file + ":" + (i + 1) + ": field 'label' must be in [0, 1], got " + label);
+                out.add(new Example(n.get("text").asText(), label));
+            } catch (IOException e) {
+                throw new UserError(file + ":" + (i + 1) + ": not JSON: " + e.getMessage(), e);
+            }
+        }
+        return out;
     }
 }

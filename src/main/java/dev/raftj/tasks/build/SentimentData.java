@@ -1,15 +1,13 @@
-package dev.raftj.tasks;
+package dev.raftj.tasks.build;
 
 import dev.raftj.data.Shuffle;
+import dev.raftj.tasks.SentimentTask;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -23,7 +21,7 @@ import java.util.Set;
  * " not very funny." negative).
  *
  * <p>Files ({@link #files}; the shipped ones under {@code raftj/tasks/sentiment/} are exactly
- * these, and {@code java -cp target/classes dev.raftj.tasks.SentimentData DIR} writes them):
+ * these, and {@code java -cp target/classes dev.raftj.tasks.build.SentimentData DIR} writes them):
  * <ul>
  *   <li>{@code train.jsonl}, {@code eval.jsonl}: RAFT prompts, {@code {"prompt": "The movie was",
  *       "reference": " great."}}; the {@value #EVAL_PROMPTS} held-out prompts are disjoint from the
@@ -39,15 +37,16 @@ import java.util.Set;
  */
 public final class SentimentData {
     public static final long SEED = 20230407L;
+    /** Streams of {@link #SEED} ({@link Shuffle#deriveSeed}): the prompt split, the reward sentences, the corpus, the references. */
+    static final long SPLIT_STREAM = 1, REWARD_STREAM = 2, CORPUS_STREAM = 3, REFERENCE_STREAM = 4;
     public static final int EVAL_PROMPTS = 100;
     public static final int REWARD_TRAIN = 1600, REWARD_EVAL = 400, CORPUS = 1500;
     /** Longest continuation in characters (= byte-level tokens); EOS makes it one more. */
-    public static final int MAX_CONTINUATION = 23;
+    public static final int MAX_CONTINUATION = SentimentTask.MAX_CONTINUATION;
     /** Share of positive (and of negative) lines in the reward data and the policy corpus; the rest is neutral. */
     public static final double REWARD_POSITIVE = 0.45, CORPUS_POSITIVE = 0.45;
 
-    public static final List<String> FILES = List.of("train.jsonl", "eval.jsonl", "reward_train.jsonl",
-            "reward_eval.jsonl", "corpus.jsonl");
+    public static final List<String> FILES = SentimentTask.DATA_FILES;
 
     private SentimentData() {}
 
@@ -151,7 +150,7 @@ public final class SentimentData {
     /** The held-out ({@code eval}) or training prompts: a seeded shuffle, first {@value #EVAL_PROMPTS} held out, order kept. */
     public static List<PromptText> prompts(boolean eval) {
         List<PromptText> all = allPrompts();
-        int[] order = Shuffle.permutation(all.size(), Shuffle.deriveSeed(SEED, 1));
+        int[] order = Shuffle.permutation(all.size(), Shuffle.deriveSeed(SEED, SPLIT_STREAM));
         boolean[] held = new boolean[all.size()];
         for (int i = 0; i < EVAL_PROMPTS; i++) held[order[i]] = true;
         List<PromptText> out = new ArrayList<>();
@@ -217,7 +216,7 @@ public final class SentimentData {
      */
     public static List<RewardModelRecipe.Example> rewardData(boolean eval) {
         List<PromptText> prompts = allPrompts();
-        Shuffle.SplitMix64 r = new Shuffle.SplitMix64(Shuffle.deriveSeed(SEED, 2));
+        Shuffle.SplitMix64 r = new Shuffle.SplitMix64(Shuffle.deriveSeed(SEED, REWARD_STREAM));
         Set<String> seen = new LinkedHashSet<>();
         List<RewardModelRecipe.Example> evalSet = new ArrayList<>(), trainSet = new ArrayList<>();
         while (evalSet.size() < REWARD_EVAL || trainSet.size() < REWARD_TRAIN) {
@@ -233,7 +232,7 @@ public final class SentimentData {
     /** The base policy's pretraining lines, over the training prompts only. */
     public static List<Line> corpus() {
         List<PromptText> prompts = prompts(false);
-        Shuffle.SplitMix64 r = new Shuffle.SplitMix64(Shuffle.deriveSeed(SEED, 3));
+        Shuffle.SplitMix64 r = new Shuffle.SplitMix64(Shuffle.deriveSeed(SEED, CORPUS_STREAM));
         List<Line> out = new ArrayList<>(CORPUS);
         for (int i = 0; i < CORPUS; i++) {
             PromptText p = prompts.get(r.nextInt(prompts.size()));
@@ -246,7 +245,7 @@ public final class SentimentData {
     /** The text of every data file, by name. */
     public static Map<String, String> files() {
         Map<String, String> files = new LinkedHashMap<>();
-        Shuffle.SplitMix64 refs = new Shuffle.SplitMix64(Shuffle.deriveSeed(SEED, 4));
+        Shuffle.SplitMix64 refs = new Shuffle.SplitMix64(Shuffle.deriveSeed(SEED, REFERENCE_STREAM));
         for (boolean eval : new boolean[] {false, true}) {
             StringBuilder sb = new StringBuilder();
             for (PromptText p : prompts(eval)) {
@@ -292,13 +291,6 @@ public final class SentimentData {
             System.err.println("usage: SentimentData DIR");
             System.exit(2);
         }
-        Path dir = Path.of(args[0]);
-        Files.createDirectories(dir);
-        for (Map.Entry<String, String> e : files().entrySet()) {
-            Path tmp = dir.resolve(e.getKey() + ".tmp");
-            Files.writeString(tmp, e.getValue());
-            Files.move(tmp, dir.resolve(e.getKey()), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            System.out.printf(Locale.ROOT, "wrote %s (%,d bytes)%n", dir.resolve(e.getKey()), e.getValue().length());
-        }
+        DataFiles.write(Path.of(args[0]), files());
     }
 }

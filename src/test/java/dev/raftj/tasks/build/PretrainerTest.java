@@ -1,4 +1,4 @@
-package dev.raftj.tasks;
+package dev.raftj.tasks.build;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.raftj.OneTorchThread;
 import dev.raftj.cli.Main;
 import dev.raftj.model.CausalLM;
+import dev.raftj.tasks.Task;
+import dev.raftj.tasks.Tasks;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -21,7 +23,7 @@ class PretrainerTest {
     @Test
     void aShortRunLowersTheLossAndIsReproducible(@TempDir Path tmp) throws Exception {
         Task task = Tasks.get("arith");
-        PretrainRecipe recipe = task.pretraining().orElseThrow().withSteps(40).withEvalEvery(20);
+        PretrainRecipe recipe = TaskBuild.of(task).policy().withSteps(40).withEvalEvery(20);
         StringWriter log = new StringWriter();
         Pretrainer.Result a = Pretrainer.run(task, recipe, tmp.resolve("a"), new PrintWriter(log, true));
         assertTrue(a.lastLoss() < 0.7 * a.firstLoss(), "loss " + a.firstLoss() + " -> " + a.lastLoss());
