@@ -17,6 +17,7 @@ rows=(
   "sentiment-rest|align --task sentiment --algorithm rest"
 )
 ./raftj --version >/dev/null 2>&1 || true   # builds the jar once, outside the timings
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 out="["
 sep=""
 for row in "${rows[@]}"; do
@@ -32,6 +33,8 @@ for row in "${rows[@]}"; do
   sep=","
 done
 cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-printf '{"date": "%s", "cpu": "%s", "cores": %s, "rows": %s]}\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$cpu" "$(nproc)" "$out" >"$results.tmp"
+load="$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '{"date": "%s", "commit": "%s", "cpu": "%s", "cores": %s, "load_before": "%s", "load_after": "%s", "rows": %s]}\n' \
+  "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(git rev-parse --short HEAD)" "$cpu" "$(nproc)" "$load_before" "$load" "$out" >"$results.tmp"
 mv "$results.tmp" "$results"
 echo "wrote $results" >&2
