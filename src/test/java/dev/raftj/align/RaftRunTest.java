@@ -72,7 +72,9 @@ class RaftRunTest {
             assertTrue(s.rewardKeptMean() > s.rewardMean(), "the kept set beats the mean: " + s);
             assertNotNull(s.evalReward());
         }
-        assertTrue(lines.get(2).kl() > 0, "fine-tuning moved the policy away from π0: " + lines.get(2));
+        for (int i = 1; i < 3; i++) {
+            assertTrue(lines.get(i).kl() > 0.01, "KL is the updated policy's (it moved away from π0): " + lines.get(i));
+        }
         assertTrue(Files.exists(out.resolve("summary.json")));
         byte[] png = Files.readAllBytes(out.resolve("metrics.png"));
         assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "a PNG plot beside the log");
