@@ -8,6 +8,8 @@ import dev.raftj.data.PromptDataset;
 import dev.raftj.data.Tokenizer;
 import dev.raftj.generate.SamplingParams;
 import dev.raftj.model.CausalLM;
+import dev.raftj.reward.FiniteReward;
+import dev.raftj.reward.OnError;
 import dev.raftj.reward.Reward;
 import dev.raftj.reward.RewardSpec;
 import dev.raftj.tasks.Tasks;
@@ -48,7 +50,7 @@ public final class AlignmentSetup {
         this.reference = CausalLM.load(modelDir, device, ScalarType.Float);
         this.policy = CausalLM.load(policyDir != null ? policyDir : modelDir, device, ScalarType.Float);
         if (config.sft().dropout() != null) policy.overrideDropout(config.sft().dropout());
-        this.tokenizer = Tokenizer.load(modelDir);
+        this.tokenizer = Tokenizer.load(modelDir, reference.config().vocabSize, reference.config().file);
         Path promptFile = resolve(configDir, config.prompts());
         PromptDataset data = PromptDataset.read(promptFile);
         Path evalFile = config.evalPrompts() != null ? resolve(configDir, config.evalPrompts()) : promptFile;
@@ -63,7 +65,10 @@ public final class AlignmentSetup {
         if (train.isEmpty()) throw new UserError(promptFile + ": no training prompts");
         tokenizeAndCheck(train, promptFile);
         tokenizeAndCheck(eval, evalFile);
-        this.reward = rewardFor(config.reward(), configDir);
+        Reward built = rewardFor(config.reward(), configDir);
+        // on_reward_error: fail holds for every score, held-out evaluation's included (a NaN from a reward
+        // model stops the run naming its folder); drop stays the opt-in that skips such samples.
+        this.reward = config.onRewardError() == OnError.FAIL ? new FiniteReward(built) : built;
     }
 
     /** Every prompt fits the context with max_new_tokens to spare and is not empty: checked before any work. */

@@ -20,7 +20,12 @@ final class FineTune {
         int n = prompts.size();
         if (n == 0) return new double[0];
         int perEpoch = (n + sft.batchSize() - 1) / sft.batchSize();
-        int total = perEpoch * sft.epochs();
+        long steps = (long) perEpoch * sft.epochs();
+        if (steps > Limits.MAX_COUNT) {
+            throw new dev.raftj.core.UserError("sft.epochs " + sft.epochs() + " × " + perEpoch + " batches = " + steps
+                    + " steps in one stage, more than a stage can count");
+        }
+        int total = (int) steps;
         double[] losses = new double[total];
         long shuffleSeed = Seeds.SHUFFLE.of(runSeed, stage), dropoutSeed = Seeds.DROPOUT.of(runSeed, stage);
         int step = 0;

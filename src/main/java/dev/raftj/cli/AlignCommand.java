@@ -60,6 +60,7 @@ public final class AlignCommand implements Callable<Integer> {
     public Integer call() {
         if (deviceGiven()) modelOptions.device(); // a bad --device is named as such, before anything else
         if (stages != null && stages < 1) throw new UserError("--stages: must be >= 1, got " + stages);
+        ModelOptions.checkThreads(modelOptions.threads, "--threads"); // before a config's threads can replace it
         Path dir;
         RunConfig cfg;
         if (resume != null) {
@@ -78,6 +79,14 @@ public final class AlignCommand implements Callable<Integer> {
         } catch (UserError e) {
             throw UserError.field(source(), "device", e.getMessage());
         }
+        if (modelOptions.threads == 0) {
+            try {
+                ModelOptions.checkThreads(cfg.threads(), "threads");
+            } catch (UserError e) {
+                throw ConfigLoader.withLine(new dev.raftj.core.ConfigError(source(), "threads",
+                        e.getMessage().substring("threads ".length())));
+            }
+        }
         modelOptions.threads = modelOptions.threads > 0 ? modelOptions.threads : cfg.threads();
         modelOptions.init();
         if (modelOptions.dtype() != ScalarType.Float) {
@@ -89,10 +98,12 @@ public final class AlignCommand implements Callable<Integer> {
         if (resume != null) {
             state = RunState.resume(dir, cfg);
             setup = new AlignmentSetup(cfg, state.policyDir(), null);
+            checkLimits(setup);
             if (stages != null) RunState.rewriteConfig(dir, cfg);
             o.printf("resuming %s after stage %d%n", dir, state.stage());
         } else {
             setup = new AlignmentSetup(cfg, null, null); // models and prompts load and are checked before DIR is touched
+            checkLimits(setup);
             state = RunState.fresh(dir, cfg);
         }
         o.printf("%s: %d stages, %d train / %d eval prompts, reward %s -> %s%n", cfg.algorithm().label(),
@@ -160,6 +171,15 @@ public final class AlignCommand implements Callable<Integer> {
         if (out != null) m.put("out", out.toAbsolutePath().normalize().toString());
         else if (c.out() != null) m.put("out", abs(configDir, c.out()));
         return m;
+    }
+
+    /** Sizes the configuration multiplies out to (samples, memory, steps), checked before DIR is touched. */
+    private void checkLimits(AlignmentSetup setup) {
+        try {
+            dev.raftj.align.Limits.check(setup, source());
+        } catch (dev.raftj.core.ConfigError e) {
+            throw ConfigLoader.withLine(e);
+        }
     }
 
     private Path source() {

@@ -77,15 +77,37 @@ public final class GenerateCommand implements Callable<Integer> {
 
     enum Format { text, json }
 
+    /** Every number a flag gives, checked before anything loads; errors name the flag. */
+    private void checkFlags(Sampling s) {
+        if (maxNewTokens < 1) throw new UserError("--max-new-tokens must be >= 1, got " + maxNewTokens);
+        if (numSamples < 1) throw new UserError("--num-samples must be >= 1, got " + numSamples);
+        if (batchSize < 1) throw new UserError("--batch-size must be >= 1, got " + batchSize);
+        if (!(s.temperature >= 0) || !Double.isFinite(s.temperature)) {
+            throw new UserError("--temperature must be a finite number >= 0 (0 = greedy), got " + s.temperature);
+        }
+        if (s.topK < 0) throw new UserError("--top-k must be >= 0 (0 = off), got " + s.topK);
+        if (!(s.topP > 0 && s.topP <= 1)) throw new UserError("--top-p must be in (0, 1] (1 = off), got " + s.topP);
+        if (!(s.minP >= 0 && s.minP <= 1)) throw new UserError("--min-p must be in [0, 1] (0 = off), got " + s.minP);
+        long total = (long) prompts.size() * numSamples;
+        if (total > Generator.MAX_SAMPLES) {
+            throw new UserError("--num-samples " + numSamples + " × " + prompts.size() + " prompts = " + total
+                    + " responses, more than one run can hold (" + Generator.MAX_SAMPLES + ")");
+        }
+    }
+
     @Override
     public Integer call() {
-        if (batchSize < 1) throw new UserError("--batch-size must be >= 1, got " + batchSize);
+        Sampling s = decoding.sampling == null ? new Sampling() : decoding.sampling;
+        checkFlags(s);
         modelOptions.init();
         CausalLM lm = CausalLM.load(model, modelOptions.device(), modelOptions.dtype());
-        Tokenizer tokenizer = Tokenizer.load(model);
+        if (maxNewTokens >= lm.config().maxPositions) {
+            throw new UserError("--max-new-tokens " + maxNewTokens + " leaves no room for a prompt in the model's context of "
+                    + lm.config().maxPositions + " tokens (" + lm.config().file + ")");
+        }
+        Tokenizer tokenizer = Tokenizer.load(model, lm.config().vocabSize, lm.config().file);
         List<int[]> encoded = new ArrayList<>();
         for (String p : prompts) encoded.add(tokenizer.encode(p));
-        Sampling s = decoding.sampling == null ? new Sampling() : decoding.sampling;
         SamplingParams params = new SamplingParams(decoding.greedy ? 0 : s.temperature, s.topK, s.topP, s.minP,
                 maxNewTokens, 0, numSamples, ignoreEos, seed);
         List<Sample> samples = new Generator(lm, batchSize).generate(encoded, params);

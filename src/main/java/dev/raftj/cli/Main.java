@@ -19,7 +19,11 @@ public final class Main {
         System.exit(run(args));
     }
 
-    /** Runs the CLI and returns the exit code (0 ok, 1 user error, 2 usage error, 3 internal error). */
+    /**
+     * Runs the CLI and returns the exit code: 0 ok, 1 bad input (a file, a value), 2 usage error
+     * (unknown flag, missing or malformed value), 3 internal error. Errors print one
+     * {@code raftj: error: ...} line, internal ones a stack trace too.
+     */
     public static int run(String... args) {
         return run(new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
     }
@@ -29,6 +33,17 @@ public final class Main {
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(out);
         cli.setErr(err);
+        cli.setCaseInsensitiveEnumValuesAllowed(true); // --truncate left, --format JSON
+        // Usage errors (unknown flag, missing or malformed value) read like every other error, one
+        // "raftj: error:" line, and exit 2 as usage errors conventionally do (input errors exit 1).
+        cli.setParameterExceptionHandler((ex, args1) -> {
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println("raftj: error: " + ex.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(ex, c.getErr());
+            c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for its options.");
+            c.getErr().flush();
+            return 2;
+        });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             Throwable cause = ex;
             while (!(cause instanceof UserError) && cause.getCause() != null) cause = cause.getCause();
@@ -40,6 +55,14 @@ public final class Main {
             ex.printStackTrace(commandLine.getErr());
             return 3;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError oom) {
+            // The checks before each allocation should make this unreachable; if not, still no stack trace.
+            err.println("raftj: error: out of memory (" + oom.getMessage() + "): ask for less (fewer samples, a smaller"
+                    + " batch, fewer new tokens) or give Java more (RAFTJ_JAVA_OPTS=-Xmx...)");
+            err.flush();
+            return 1;
+        }
     }
 }

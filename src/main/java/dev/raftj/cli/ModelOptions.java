@@ -17,9 +17,21 @@ final class ModelOptions {
     @Option(names = "--dtype", description = "float32 or bfloat16 compute dtype (default: ${DEFAULT-VALUE}).")
     String dtype = "float32";
 
+    /** More intra-op threads than this is a typo, not a setting (LibTorch would start them all). */
+    static final int MAX_THREADS = 1024;
+
     void init() {
-        if (threads < 0) throw new UserError("--threads must be >= 0, got " + threads);
+        checkThreads(threads, "--threads");
         Torch.init(threads);
+    }
+
+    /** 0 (all cores) or a positive count up to {@link #MAX_THREADS}; {@code name} is the flag or field. */
+    static void checkThreads(long threads, String name) {
+        if (threads < 0) throw new UserError(name + " must be >= 0 (0 = all cores), got " + threads);
+        if (threads > MAX_THREADS) {
+            throw new UserError(name + " must be at most " + MAX_THREADS + " (this machine has "
+                    + Runtime.getRuntime().availableProcessors() + " cores), got " + threads);
+        }
     }
 
     Device device() {

@@ -73,7 +73,7 @@ public final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (threads < 0) throw new UserError("--threads must be >= 0, got " + threads);
+        ModelOptions.checkThreads(threads, "--threads");
         if (steps != null && steps < 1) throw new UserError("--steps must be >= 1, got " + steps);
         if (evalEvery != null && evalEvery < 0) throw new UserError("--eval-every must be >= 0, got " + evalEvery);
         if (rewardSteps != null && rewardSteps < 1) throw new UserError("--reward-steps must be >= 1, got " + rewardSteps);

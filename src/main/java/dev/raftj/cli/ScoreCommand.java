@@ -34,6 +34,14 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "text", description = "text or json (one object per line per pair).")
     GenerateCommand.Format format;
 
+    @Option(names = "--truncate", description = "A prompt + response longer than the reward model's context is an "
+            + "error unless this says which end to cut: left (keep the end) or right (keep the beginning); each cut "
+            + "pair is reported (stderr; 'truncated' in json).")
+    Side truncate;
+
+    /** The ends --truncate may cut. */
+    enum Side { left, right }
+
     @Mixin ModelOptions modelOptions;
 
     @Override
@@ -43,22 +51,42 @@ public final class ScoreCommand implements Callable<Integer> {
                     + " --response options: give one response per prompt");
         }
         modelOptions.init();
-        ModelReward reward = new ModelReward(RewardModel.load(rewardModel, modelOptions.device(), modelOptions.dtype()),
-                Tokenizer.load(rewardModel));
-        double[] scores = reward.score(prompts, responses);
-        PrintWriter out = spec.commandLine().getOut();
-        ObjectMapper json = new ObjectMapper();
+        RewardModel rm = RewardModel.load(rewardModel, modelOptions.device(), modelOptions.dtype());
+        ModelReward reward = new ModelReward(rm, Tokenizer.load(rewardModel, rm.config().vocabSize, rm.config().file),
+                64, truncate == null ? ModelReward.Truncate.NONE
+                        : truncate == Side.left ? ModelReward.Truncate.LEFT : ModelReward.Truncate.RIGHT);
+        ModelReward.Scores result = reward.scoreDetailed(prompts, responses);
+        double[] scores = result.scores();
         for (int i = 0; i < scores.length; i++) {
+            if (!Double.isFinite(scores[i])) {
+                throw new UserError("reward model " + rewardModel + " scored pair " + (i + 1) + " " + scores[i]
+                        + " (its weights are finite, so its activations overflowed"
+                        + (modelOptions.dtype() == org.bytedeco.pytorch.global.torch.ScalarType.Float ? ""
+                        : "; try --dtype float32") + "); no scores written");
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        ObjectMapper json = new ObjectMapper();
+        String side = truncate == null ? "" : truncate.name();
+        for (int i = 0; i < scores.length; i++) {
+            int cut = result.truncated()[i];
+            if (cut > 0) {
+                err.printf("raftj: warning: pair %d: %d tokens cut on the %s to fit the context of %d tokens of %s%n",
+                        i + 1, cut, side, rm.config().maxPositions, rewardModel);
+            }
             if (format == GenerateCommand.Format.json) {
                 ObjectNode o = json.createObjectNode();
                 o.put("prompt", prompts.get(i));
                 o.put("response", responses.get(i));
                 o.put("score", scores[i]);
+                if (truncate != null) o.put("truncated", cut);
                 out.println(o);
             } else {
                 out.printf("%.6f\t%s%s%n", scores[i], prompts.get(i), responses.get(i));
             }
         }
+        err.flush();
         out.flush();
         return 0;
     }

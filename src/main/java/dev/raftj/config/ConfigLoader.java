@@ -72,6 +72,7 @@ public final class ConfigLoader {
     /** Parses configuration text; {@code file} names it in messages and chooses YAML or JSON. */
     public static <T> T parse(String text, Path file, Class<T> type) {
         ObjectMapper mapper = isJson(file) ? JSON : YAML;
+        if (mapper == YAML) refuseAnchorsAndAliases(file, text);
         T config;
         try {
             config = mapper.readValue(text, type);
@@ -120,6 +121,18 @@ public final class ConfigLoader {
         return changed;
     }
 
+    /** The error with the line where its field is written in its file, when the file exists and has it. */
+    public static ConfigError withLine(ConfigError e) {
+        if (e.line() > 0 || e.file() == null || !Files.isRegularFile(e.file())) return e;
+        try {
+            String text = Files.readString(e.file(), StandardCharsets.UTF_8);
+            long line = lineOf((isJson(e.file()) ? JSON : YAML).getFactory(), text, e.field());
+            return line > 0 ? e.atLine(line) : e;
+        } catch (IOException | RuntimeException ignored) {
+            return e;
+        }
+    }
+
     /** A configuration as a JSON tree, every field written (defaults included). */
     public static JsonNode tree(Object config) {
         return JSON.valueToTree(config);
@@ -155,6 +168,28 @@ public final class ConfigLoader {
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)         // k: 2.5 is an error, not 2
                 .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS)
                 .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    }
+
+    /**
+     * YAML anchors ({@code &name}) and aliases ({@code *name}, {@code <<: *name}) are refused, with
+     * the line: Jackson would read an alias as the plain string "name" (a path named after it), and
+     * a configuration is short enough to write out. Syntax errors are left to the real parse.
+     */
+    static void refuseAnchorsAndAliases(Path file, String text) {
+        org.yaml.snakeyaml.LoaderOptions options = new org.yaml.snakeyaml.LoaderOptions();
+        try {
+            for (org.yaml.snakeyaml.events.Event ev : new org.yaml.snakeyaml.Yaml(options).parse(new java.io.StringReader(text))) {
+                if (!(ev instanceof org.yaml.snakeyaml.events.NodeEvent node) || node.getAnchor() == null) continue;
+                long line = ev.getStartMark() == null ? -1 : ev.getStartMark().getLine() + 1;
+                String what = ev instanceof org.yaml.snakeyaml.events.AliasEvent
+                        ? "YAML alias '*" + node.getAnchor() + "' is not supported (nor are anchors): write the value out"
+                        : "YAML anchor '&" + node.getAnchor() + "' is not supported (nor are aliases): write the value out"
+                                + " where it is used";
+                throw line > 0 ? UserError.line(file, line, what) : new UserError(file + ": " + what);
+            }
+        } catch (org.yaml.snakeyaml.error.YAMLException syntax) {
+            // reported, with its line, by the parse that follows
+        }
     }
 
     private static boolean isJson(Path file) {

@@ -33,6 +33,8 @@ import java.util.regex.Pattern;
  * downloads a native Rust library at run time).
  */
 public final class BpeTokenizer implements Tokenizer {
+    /** Ids at or above this are refused at load (the id table is an array; real vocabularies are far smaller). */
+    static final int MAX_ID = 1 << 24;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final int CACHE_LIMIT = 100_000;
@@ -123,8 +125,12 @@ public final class BpeTokenizer implements Tokenizer {
         entries.sort((a, b) -> Integer.compare(a.getValue().asInt(), b.getValue().asInt()));
         vocab = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : entries) {
-            if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
+            if (!e.getValue().isIntegralNumber() || !e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
                 throw UserError.field(file, "model.vocab." + e.getKey(), "expected a non-negative integer id");
+            }
+            if (e.getValue().asInt() >= MAX_ID) {
+                throw UserError.field(file, "model.vocab." + e.getKey(), "id " + e.getValue().asInt()
+                        + " is beyond any real vocabulary (ids must be below " + MAX_ID + ")");
             }
             vocab.put(e.getKey(), e.getValue().asInt());
         }
@@ -204,8 +210,12 @@ public final class BpeTokenizer implements Tokenizer {
         List<AddedToken> tokens = new ArrayList<>();
         for (int i = 0; i < json.size(); i++) {
             JsonNode t = json.get(i);
-            if (!t.path("id").canConvertToInt() || t.path("id").asInt() < 0) {
+            if (!t.path("id").isIntegralNumber() || !t.path("id").canConvertToInt() || t.path("id").asInt() < 0) {
                 throw UserError.field(file, "added_tokens[" + i + "].id", "expected a non-negative integer");
+            }
+            if (t.path("id").asInt() >= MAX_ID) {
+                throw UserError.field(file, "added_tokens[" + i + "].id", "id " + t.path("id").asInt()
+                        + " is beyond any real vocabulary (ids must be below " + MAX_ID + ")");
             }
             if (!t.path("content").isTextual() || t.path("content").asText().isEmpty()) {
                 throw UserError.field(file, "added_tokens[" + i + "].content", "expected a non-empty string");
@@ -397,6 +407,13 @@ public final class BpeTokenizer implements Tokenizer {
     @Override
     public int vocabSize() {
         return idToToken.length;
+    }
+
+    @Override
+    public String fieldOf(int id) {
+        for (int i = 0; i < addedTokens.size(); i++) if (addedTokens.get(i).id() == id) return "added_tokens[" + i + "].id";
+        if (id >= 0 && id < idToToken.length && idToToken[id] != null) return "model.vocab." + idToToken[id];
+        return "model.vocab";
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.raftj.kernels.Kernels;
 import dev.raftj.model.CausalLM;
 import dev.raftj.model.KvCache;
 import dev.raftj.model.Positions;
+import dev.raftj.torch.Finite;
 import dev.raftj.torch.Torch;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,6 +34,8 @@ public final class Generator {
 
     /** Sequences generated together by default (prompts × samples per pass). */
     public static final int DEFAULT_BATCH_ROWS = 512;
+    /** Responses one call can return (Java arrays and lists are int-indexed). */
+    public static final long MAX_SAMPLES = Integer.MAX_VALUE - 8;
 
     public Generator(CausalLM model) {
         this(model, Kernels.forDevice(model.device()), DEFAULT_BATCH_ROWS);
@@ -59,9 +62,14 @@ public final class Generator {
      */
     public List<Sample> generate(List<int[]> prompts, SamplingParams params) {
         int k = params.numSamples();
+        long total = (long) prompts.size() * k;
+        if (total > MAX_SAMPLES) {
+            throw new UserError(prompts.size() + " prompts × " + k + " samples = " + total + " responses: more than "
+                    + MAX_SAMPLES + " cannot be held in one call; ask for fewer samples per prompt or split the prompts");
+        }
         int perPass = Math.max(1, batchRows / k);
         if (prompts.size() <= perPass) return generatePass(prompts, params);
-        List<Sample> out = new ArrayList<>(prompts.size() * k);
+        List<Sample> out = new ArrayList<>((int) total);
         for (int start = 0, pass = 0; start < prompts.size(); start += perPass, pass++) {
             List<int[]> part = prompts.subList(start, Math.min(prompts.size(), start + perPass));
             SamplingParams p = pass == 0 ? params : params.withSamples(k, Shuffle.deriveSeed(params.seed(), pass));
@@ -74,17 +82,19 @@ public final class Generator {
 
     private List<Sample> generatePass(List<int[]> prompts, SamplingParams params) {
         int k = params.numSamples();
-        int rows = prompts.size() * k;
+        int rows = Math.toIntExact((long) prompts.size() * k); // at most MAX_SAMPLES, checked in generate
         int promptLen = prompts.stream().mapToInt(p -> p.length).max().orElse(0);
         int context = model.config().maxPositions;
         for (int i = 0; i < prompts.size(); i++) {
             if (prompts.get(i).length == 0) throw new UserError("prompt " + (i + 1) + " is empty after tokenization");
-            if (prompts.get(i).length + params.maxNewTokens() > context) {
+            // 64-bit: a max-new-tokens near 2^31 must not wrap around and pass
+            if ((long) prompts.get(i).length + params.maxNewTokens() > context) {
                 throw new UserError("prompt " + (i + 1) + " has " + prompts.get(i).length + " tokens; with "
                         + params.maxNewTokens() + " new tokens that exceeds the model's context of " + context
-                        + " (" + model.config().file + ")");
+                        + " tokens (" + model.config().file + ")");
             }
         }
+        checkFits(rows, promptLen, params.maxNewTokens());
         int[][] newTokens = new int[rows][params.maxNewTokens()];
         float[][] newLogprobs = new float[rows][params.maxNewTokens()];
         int[] length = new int[rows];
@@ -113,6 +123,12 @@ public final class Generator {
             Tensor logits = model.logits(idsT, positions, maskT, cache).select(1, promptLen - 1).contiguous();
             for (int step = 0; step < params.maxNewTokens(); step++) {
                 try (PointerScope stepScope = new PointerScope()) {
+                    if (!Finite.all(logits)) {
+                        throw new UserError(model.dir() + ": the model's logits hold non-finite values ("
+                                + Finite.describe(logits) + ") at new token " + (step + 1) + " although its weights are"
+                                + " finite: its activations overflow" + (model.dtype() == ScalarType.Float ? ""
+                                : " in " + model.dtype() + " (try float32)") + "; nothing was generated");
+                    }
                     if (step < params.minNewTokens() && eosMask != null) {
                         logits.masked_fill_(eosMask, new Scalar(Double.NEGATIVE_INFINITY));
                     }
@@ -141,6 +157,50 @@ public final class Generator {
                     Arrays.copyOf(newLogprobs[r], length[r]), ended[r]));
         }
         return out;
+    }
+
+    /**
+     * Refuses a pass of {@code rows} sequences whose KV cache, logits and result arrays would not
+     * fit: estimated in 64-bit arithmetic against the machine's memory (CPU) and the Java heap,
+     * before anything is allocated. Generation calls it for every pass; callers may call it first.
+     */
+    public void checkFits(long rows, long promptLen, long maxNew) {
+        var c = model.config();
+        long es = org.bytedeco.pytorch.global.torch.elementSize(model.dtype());
+        double kv = 2.0 * c.layers * rows * c.kvHeads * (promptLen + maxNew) * c.headDim * es;
+        double logits = (double) rows * (promptLen + 2) * c.vocabSize * es;
+        double host = rows * maxNew * 8.0 + rows * promptLen * 16.0;
+        double heap = Runtime.getRuntime().maxMemory();
+        String lower = "; lower the batch size, the samples per prompt or the new tokens";
+        if (host > heap) {
+            throw new UserError(String.format(java.util.Locale.ROOT, "generating %,d sequences of up to %,d new tokens"
+                    + " needs %s of Java memory for the results, more than the %s this JVM may use%s", rows, maxNew,
+                    gib(host), gib(heap), lower));
+        }
+        if (!model.device().is_cuda()) {
+            double ram = physicalMemory();
+            if (ram > 0 && kv + logits + host > ram) {
+                throw new UserError(String.format(java.util.Locale.ROOT, "generating %,d sequences of %,d + %,d tokens"
+                        + " at once needs about %s (KV cache %s, logits %s), more than this machine's %s of memory%s",
+                        rows, promptLen, maxNew, gib(kv + logits + host), gib(kv), gib(logits), gib(ram), lower));
+            }
+        }
+    }
+
+    /** MemTotal from /proc/meminfo in bytes, or −1 where there is none (the check is then skipped). */
+    public static double physicalMemory() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) return Long.parseLong(line.replaceAll("\\D", "")) * 1024.0;
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static String gib(double bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f GiB", bytes / (1L << 30));
     }
 
     private boolean isEos(int token) {

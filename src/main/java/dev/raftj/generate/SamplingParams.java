@@ -13,10 +13,12 @@ public record SamplingParams(double temperature, int topK, double topP, double m
                              int minNewTokens, int numSamples, boolean ignoreEos, long seed) {
 
     public SamplingParams {
-        if (temperature < 0) throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+        if (!(temperature >= 0) || !Double.isFinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be a finite number >= 0, got " + temperature);
+        }
         if (topK < 0) throw new IllegalArgumentException("top-k must be >= 0, got " + topK);
         if (!(topP > 0 && topP <= 1)) throw new IllegalArgumentException("top-p must be in (0, 1], got " + topP);
-        if (minP < 0 || minP > 1) throw new IllegalArgumentException("min-p must be in [0, 1], got " + minP);
+        if (!(minP >= 0 && minP <= 1)) throw new IllegalArgumentException("min-p must be in [0, 1], got " + minP);
         if (maxNewTokens < 1) throw new IllegalArgumentException("max new tokens must be >= 1, got " + maxNewTokens);
         if (minNewTokens < 0 || minNewTokens > maxNewTokens) {
             throw new IllegalArgumentException("min new tokens must be in [0, max new tokens], got " + minNewTokens);

@@ -172,6 +172,10 @@ public abstract class Backbone {
                 throw new UserError(file + ": tensor '" + prefix + e.getKey() + "' missing (config "
                         + config.file + " describes a " + config.modelType + " model with " + config.layers + " layers)");
             }
+            if (!t.is_floating_point()) {
+                throw new UserError(file + ": tensor '" + prefix + e.getKey() + "' has dtype "
+                        + SafeTensors.dtypeName(Torch.dtype(t)) + "; weights are floating point (F32, BF16, F16, F64)");
+            }
             long[] shape = Torch.shape(t);
             if (!Arrays.equals(shape, e.getValue())) {
                 throw new UserError(file + ": tensor '" + prefix + e.getKey() + "' has shape "

@@ -32,9 +32,10 @@ public final class CausalLM {
                     + " sets tie_word_embeddings false");
         }
         this.head = lmHead != null ? lmHead : backbone.tokenEmbedding();
-        if (head.size(0) != c.vocabSize || head.size(1) != c.hidden) {
+        if (!head.is_floating_point() || head.dim() != 2 || head.size(0) != c.vocabSize || head.size(1) != c.hidden) {
             throw new UserError(weightsFile + ": tensor 'lm_head.weight' has shape " + java.util.Arrays.toString(Torch.shape(head))
-                    + ", expected [" + c.vocabSize + ", " + c.hidden + "]");
+                    + (head.is_floating_point() ? "" : " of dtype " + SafeTensors.dtypeName(Torch.dtype(head)))
+                    + ", expected [" + c.vocabSize + ", " + c.hidden + "] floating point (vocab_size, hidden size of " + c.file + ")");
         }
     }
 

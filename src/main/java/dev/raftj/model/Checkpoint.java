@@ -54,10 +54,17 @@ public final class Checkpoint {
     /**
      * Writes config.json, model.safetensors (tensors in their stored dtype) and the side files of
      * {@code source} into {@code target}. The folder appears whole or not at all: everything is
-     * written to a sibling temp folder which then replaces {@code target}.
+     * written to a sibling temp folder which then replaces {@code target}. Weights holding NaN or
+     * ±∞ are never written: the call fails before touching {@code target}.
      */
     public static void save(Path target, ModelConfig config, Map<String, Tensor> weights,
                             Map<String, ScalarType> storedDtypes, Path source) {
+        for (Map.Entry<String, Tensor> e : weights.entrySet()) {
+            if (!dev.raftj.torch.Finite.all(e.getValue())) {
+                throw new UserError(target + ": not saved: tensor '" + e.getKey() + "' holds non-finite values ("
+                        + dev.raftj.torch.Finite.describe(e.getValue()) + ")");
+            }
+        }
         Path abs = target.toAbsolutePath();
         Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         try {

@@ -63,20 +63,26 @@ public final class ModelConfig {
         };
         String arch = raw.path("architectures").path(0).asText("");
         this.sequenceClassification = arch.endsWith("ForSequenceClassification");
-        this.numLabels = raw.has("id2label") ? raw.get("id2label").size() : raw.path("num_labels").asInt(sequenceClassification ? 1 : 2);
+        if (raw.has("id2label") && !raw.get("id2label").isObject()) {
+            throw UserError.field(file, "id2label", "expected an object of id: label, got " + raw.get("id2label"));
+        }
+        this.numLabels = raw.has("id2label") ? raw.get("id2label").size()
+                : raw.has("num_labels") ? positiveInt("num_labels") : sequenceClassification ? 1 : 2;
         this.tieEmbeddings = raw.path("tie_word_embeddings").asBoolean(family == Family.GPT2);
-        this.padTokenId = raw.path("pad_token_id").isNumber() ? raw.get("pad_token_id").asInt() : -1;
-        this.eosTokenIds = intsOf(raw.path("eos_token_id"));
         if (family == Family.GPT2) {
-            vocabSize = requireInt("vocab_size");
-            hidden = requireInt("n_embd");
-            layers = requireInt("n_layer");
-            heads = requireInt("n_head");
+            vocabSize = positiveInt("vocab_size");
+            hidden = positiveInt("n_embd");
+            layers = positiveInt("n_layer");
+            heads = positiveInt("n_head");
             kvHeads = heads;
+            if (hidden % heads != 0) {
+                throw UserError.field(file, "n_embd", hidden + " is not divisible by n_head " + heads
+                        + " (each head gets n_embd / n_head dimensions)");
+            }
             headDim = hidden / heads;
-            intermediate = raw.path("n_inner").isNumber() ? raw.get("n_inner").asInt() : 4 * hidden;
-            maxPositions = requireInt("n_positions");
-            normEps = raw.path("layer_norm_epsilon").asDouble(1e-5);
+            intermediate = raw.path("n_inner").isNull() || raw.path("n_inner").isMissingNode() ? 4 * hidden : positiveInt("n_inner");
+            maxPositions = positiveInt("n_positions");
+            normEps = epsilon("layer_norm_epsilon", 1e-5);
             activation = raw.path("activation_function").asText("gelu_new");
             if (!activation.equals("gelu_new") && !activation.equals("gelu")
                     && !activation.equals("gelu_pytorch_tanh")) {
@@ -91,15 +97,26 @@ public final class ModelConfig {
                 throw UserError.field(file, "scale_attn_weights", "false is not supported");
             }
         } else {
-            vocabSize = requireInt("vocab_size");
-            hidden = requireInt("hidden_size");
-            layers = requireInt("num_hidden_layers");
-            heads = requireInt("num_attention_heads");
-            kvHeads = raw.path("num_key_value_heads").isNumber() ? raw.get("num_key_value_heads").asInt() : heads;
-            headDim = raw.path("head_dim").isNumber() ? raw.get("head_dim").asInt() : hidden / heads;
-            intermediate = requireInt("intermediate_size");
-            maxPositions = requireInt("max_position_embeddings");
-            normEps = raw.path("rms_norm_eps").asDouble(1e-6);
+            vocabSize = positiveInt("vocab_size");
+            hidden = positiveInt("hidden_size");
+            layers = positiveInt("num_hidden_layers");
+            heads = positiveInt("num_attention_heads");
+            kvHeads = present("num_key_value_heads") ? positiveInt("num_key_value_heads") : heads;
+            if (present("head_dim")) {
+                headDim = positiveInt("head_dim");
+            } else if (hidden % heads != 0) {
+                throw UserError.field(file, "hidden_size", hidden + " is not divisible by num_attention_heads " + heads
+                        + " and no head_dim is given");
+            } else {
+                headDim = hidden / heads;
+            }
+            if (headDim % 2 != 0) {
+                throw UserError.field(file, present("head_dim") ? "head_dim" : "hidden_size", "the head size " + headDim
+                        + " is odd; rotary embeddings rotate pairs of dimensions");
+            }
+            intermediate = positiveInt("intermediate_size");
+            maxPositions = positiveInt("max_position_embeddings");
+            normEps = epsilon("rms_norm_eps", 1e-6);
             activation = raw.path("hidden_act").asText("silu");
             if (!activation.equals("silu")) {
                 throw UserError.field(file, "hidden_act", "unsupported activation '" + activation + "' (raftj: silu)");
@@ -109,13 +126,55 @@ public final class ModelConfig {
             embdDropout = 0.0;
             attnDropout = probability("attention_dropout", 0.0);
             residDropout = 0.0;
-            if (heads % kvHeads != 0) {
+            if (kvHeads > heads || heads % kvHeads != 0) {
                 throw UserError.field(file, "num_key_value_heads", kvHeads + " does not divide num_attention_heads " + heads);
             }
         }
-        if (hidden <= 0 || layers <= 0 || heads <= 0 || vocabSize <= 0) {
-            throw UserError.field(file, family == Family.GPT2 ? "n_embd" : "hidden_size", "sizes must be positive");
+        this.padTokenId = present("pad_token_id") ? tokenId("pad_token_id", raw.get("pad_token_id")) : -1;
+        this.eosTokenIds = tokenIds("eos_token_id");
+        tokenIds("bos_token_id"); // unused, but a bos id outside the vocabulary is as wrong as an eos one
+        if (sequenceClassification && numLabels < 1) throw UserError.field(file, "num_labels", "must be >= 1, got " + numLabels);
+    }
+
+    private boolean present(String field) {
+        return raw.has(field) && !raw.get(field).isNull();
+    }
+
+    /** A required integer ≥ 1. */
+    private int positiveInt(String field) {
+        int v = requireInt(field);
+        if (v < 1) throw UserError.field(file, field, "must be >= 1, got " + v);
+        return v;
+    }
+
+    /** A normalisation epsilon: a finite number > 0, {@code fallback} when absent. */
+    private double epsilon(String field, double fallback) {
+        if (!present(field)) return fallback;
+        JsonNode n = raw.get(field);
+        if (!n.isNumber() || !(n.asDouble() > 0) || !Double.isFinite(n.asDouble())) {
+            throw UserError.field(file, field, "expected a finite number > 0, got " + n);
         }
+        return n.asDouble();
+    }
+
+    /** A token id: an integer in [0, vocab_size). */
+    private int tokenId(String field, JsonNode n) {
+        if (!n.isIntegralNumber() || !n.canConvertToInt()) throw UserError.field(file, field, "expected a token id, got " + n);
+        int id = n.asInt();
+        if (id < 0 || id >= vocabSize) {
+            throw UserError.field(file, field, id + " is outside the vocabulary [0, " + vocabSize + ") of vocab_size");
+        }
+        return id;
+    }
+
+    /** A token id or a list of them; empty when absent or null. */
+    private int[] tokenIds(String field) {
+        if (!present(field)) return new int[0];
+        JsonNode n = raw.get(field);
+        if (!n.isArray()) return new int[] {tokenId(field, n)};
+        int[] ids = new int[n.size()];
+        for (int i = 0; i < ids.length; i++) ids[i] = tokenId(field + "[" + i + "]", n.get(i));
+        return ids;
     }
 
     /** Reads {@code dir/config.json}. */
@@ -126,6 +185,8 @@ public final class ModelConfig {
             node = JSON.readTree(Files.readString(file));
         } catch (NoSuchFileException e) {
             throw new UserError(file + ": file not found (a model folder holds config.json + model.safetensors)");
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new UserError(file + ": not valid UTF-8 (config.json is UTF-8 JSON)");
         } catch (JsonProcessingException e) {
             throw new UserError(file + ":" + e.getLocation().getLineNr() + ": malformed JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
@@ -157,9 +218,37 @@ public final class ModelConfig {
             String field = raw.has("rope_parameters") ? "rope_parameters.rope_type" : "rope_scaling.rope_type";
             throw UserError.field(file, field, "unsupported RoPE type '" + type + "' (raftj: default, llama3)");
         }
-        return new Rope(theta, type, params.path("factor").asDouble(1.0),
-                params.path("low_freq_factor").asDouble(1.0), params.path("high_freq_factor").asDouble(4.0),
-                params.path("original_max_position_embeddings").asInt(8192));
+        String where = raw.has("rope_parameters") ? "rope_parameters." : raw.has("rope_scaling") ? "rope_scaling." : "";
+        String thetaField = params.has("rope_theta") ? where + "rope_theta" : "rope_theta";
+        JsonNode thetaNode = params.has("rope_theta") ? params.get("rope_theta") : raw.get("rope_theta");
+        if (thetaNode != null && !thetaNode.isNull() && !thetaNode.isNumber()) {
+            throw UserError.field(file, thetaField, "expected a number, got " + thetaNode);
+        }
+        if (!(theta > 0) || !Double.isFinite(theta)) throw UserError.field(file, thetaField, "must be a finite number > 0, got " + theta);
+        double factor = positiveNumber(params, where, "factor", 1.0);
+        double low = positiveNumber(params, where, "low_freq_factor", 1.0);
+        double high = positiveNumber(params, where, "high_freq_factor", 4.0);
+        if (type.equals("llama3") && !(high > low)) {
+            throw UserError.field(file, where + "high_freq_factor", "must exceed low_freq_factor (" + low + "), got " + high);
+        }
+        int original = 8192;
+        if (params.has("original_max_position_embeddings")) {
+            JsonNode n = params.get("original_max_position_embeddings");
+            if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < 1) {
+                throw UserError.field(file, where + "original_max_position_embeddings", "expected an integer >= 1, got " + n);
+            }
+            original = n.asInt();
+        }
+        return new Rope(theta, type, factor, low, high, original);
+    }
+
+    private double positiveNumber(JsonNode params, String where, String field, double fallback) {
+        JsonNode n = params.get(field);
+        if (n == null || n.isNull()) return fallback;
+        if (!n.isNumber() || !(n.asDouble() > 0) || !Double.isFinite(n.asDouble())) {
+            throw UserError.field(file, where + field, "expected a finite number > 0, got " + n);
+        }
+        return n.asDouble();
     }
 
     private String requireText(String field) {
@@ -186,10 +275,4 @@ public final class ModelConfig {
         return p;
     }
 
-    private static int[] intsOf(JsonNode n) {
-        List<Integer> ids = new ArrayList<>();
-        if (n.isNumber()) ids.add(n.asInt());
-        else if (n.isArray()) n.forEach(x -> ids.add(x.asInt()));
-        return ids.stream().mapToInt(Integer::intValue).toArray();
-    }
 }

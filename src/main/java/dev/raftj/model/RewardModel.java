@@ -34,12 +34,16 @@ public final class RewardModel {
         this.backbone = Backbone.create(c, checkpoint.weights, weightsFile);
         Tensor w = checkpoint.weights.get("score.weight");
         if (w == null) throw new UserError(weightsFile + ": tensor 'score.weight' missing");
-        if (w.dim() != 2 || w.size(0) != 1 || w.size(1) != c.hidden) {
+        if (!w.is_floating_point() || w.dim() != 2 || w.size(0) != 1 || w.size(1) != c.hidden) {
             throw new UserError(weightsFile + ": tensor 'score.weight' has shape "
                     + java.util.Arrays.toString(Torch.shape(w)) + ", expected [1, " + c.hidden + "]");
         }
         this.scoreWeight = w;
         Tensor b = checkpoint.weights.get("score.bias");
+        if (b != null && (!b.is_floating_point() || b.numel() != 1)) {
+            throw new UserError(weightsFile + ": tensor 'score.bias' has shape " + java.util.Arrays.toString(Torch.shape(b))
+                    + ", expected [1] floating point");
+        }
         this.scoreBias = b == null ? 0f : (float) Torch.item(b);
     }
 
@@ -54,6 +58,11 @@ public final class RewardModel {
 
     public ModelConfig config() {
         return checkpoint.config;
+    }
+
+    /** The folder it was loaded from. */
+    public Path dir() {
+        return checkpoint.dir;
     }
 
     public Device device() {

@@ -40,8 +40,32 @@ public final class SafeTensors {
 
     private SafeTensors() {}
 
+    /** HF's safetensors refuses headers over 100 MB; so does raftj (a bigger one is corruption). */
+    static final long MAX_HEADER_BYTES = 100_000_000L;
+    /** Tensors are copied and scanned in chunks this size, while the chunk is still in cache. */
+    private static final long CHUNK_BYTES = 1 << 20;
+    /** The file is mapped in windows this size at most (one mapping cannot exceed 2 GiB). */
+    private static final long WINDOW_BYTES = 1L << 30;
+    private static final ObjectMapper STRICT_JSON = new ObjectMapper()
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    /** One tensor's entry in a header, checked. */
+    private record Entry(String name, ScalarType dtype, long[] shape, long begin, long end) {}
+
     /** Reads every tensor of one file, in its stored dtype, into LibTorch-owned CPU memory. */
     public static Map<String, Tensor> read(Path file) {
+        return read(file, false);
+    }
+
+    /**
+     * Reads every tensor of one file. The header is checked as a whole before any data is read:
+     * known dtypes, shapes of non-negative sizes whose byte length (in 64-bit arithmetic) equals
+     * the offsets' span, offsets inside the data and no two tensors overlapping. With
+     * {@code requireFinite} every floating tensor is scanned for NaN and ±∞ while it is copied
+     * (chunk by chunk, so the scan reads memory that is already in cache: loading does not get
+     * slower) and a non-finite one is an error naming the tensor.
+     */
+    public static Map<String, Tensor> read(Path file, boolean requireFinite) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long fileSize = ch.size();
@@ -49,23 +73,39 @@ public final class SafeTensors {
             ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             ch.read(len, 0);
             long headerLen = len.getLong(0);
-            if (headerLen <= 0 || 8 + headerLen > fileSize) {
-                throw new UserError(file + ": not a safetensors file (header length " + headerLen + ")");
+            if (headerLen <= 0 || headerLen > fileSize - 8) {
+                throw new UserError(file + ": not a safetensors file (header length " + Long.toUnsignedString(headerLen)
+                        + " in a file of " + fileSize + " bytes)");
+            }
+            if (headerLen > MAX_HEADER_BYTES) {
+                throw new UserError(file + ": safetensors header of " + headerLen + " bytes exceeds the format's limit of "
+                        + MAX_HEADER_BYTES);
             }
             ByteBuffer hb = ByteBuffer.allocate((int) headerLen);
-            ch.read(hb, 8);
+            while (hb.hasRemaining() && ch.read(hb, 8 + hb.position()) > 0) { }
+            hb.flip();
+            String text;
+            try {
+                text = StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                        .decode(hb).toString();
+            } catch (java.nio.charset.CharacterCodingException e) {
+                throw new UserError(file + ": malformed safetensors header: not valid UTF-8");
+            }
             JsonNode header;
             try {
-                header = JSON.readTree(new String(hb.array(), StandardCharsets.UTF_8));
+                header = STRICT_JSON.readTree(text);
             } catch (IOException e) {
-                throw new UserError(file + ": malformed safetensors header: " + e.getMessage());
+                String msg = e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+                throw new UserError(file + ": malformed safetensors header: " + msg);
+            }
+            if (header == null || !header.isObject()) {
+                throw new UserError(file + ": malformed safetensors header: expected a JSON object of tensors");
             }
             long dataStart = 8 + headerLen;
-            for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
-                if (e.getKey().equals("__metadata__")) continue;
-                out.put(e.getKey(), readTensor(ch, file, e.getKey(), e.getValue(), dataStart, fileSize));
-            }
+            List<Entry> entries = entries(file, header, fileSize - dataStart);
+            for (Entry e : entries) out.put(e.name(), readTensor(ch, file, e, dataStart, requireFinite));
         } catch (NoSuchFileException e) {
             throw new UserError(file + ": file not found");
         } catch (IOException e) {
@@ -74,47 +114,153 @@ public final class SafeTensors {
         return out;
     }
 
-    private static Tensor readTensor(FileChannel ch, Path file, String name, JsonNode info, long dataStart,
-                                     long fileSize) throws IOException {
-        ScalarType dtype = dtype(file, name, info.path("dtype").asText());
-        JsonNode shapeNode = info.path("shape");
-        long[] shape = new long[shapeNode.size()];
-        long numel = 1;
-        for (int i = 0; i < shape.length; i++) numel *= (shape[i] = shapeNode.get(i).asLong());
-        long begin = info.path("data_offsets").path(0).asLong(-1);
-        long end = info.path("data_offsets").path(1).asLong(-1);
-        long bytes = numel * torch.elementSize(dtype);
-        if (begin < 0 || end - begin != bytes || dataStart + end > fileSize) {
-            throw UserError.field(file, name + ".data_offsets",
-                    "[" + begin + ", " + end + "] does not hold " + bytes + " bytes of shape " + java.util.Arrays.toString(shape));
+    /** The header's tensors in header order, every field checked and no two overlapping. */
+    private static List<Entry> entries(Path file, JsonNode header, long dataBytes) {
+        List<Entry> entries = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = e.getKey();
+            JsonNode info = e.getValue();
+            if (name.equals("__metadata__")) {
+                if (!info.isObject()) throw UserError.field(file, "__metadata__", "expected an object of strings, got " + info);
+                continue;
+            }
+            if (!info.isObject()) throw UserError.field(file, name, "expected {dtype, shape, data_offsets}, got " + info);
+            JsonNode dt = info.get("dtype");
+            if (dt == null || !dt.isTextual()) throw UserError.field(file, name + ".dtype", "missing or not a string");
+            ScalarType dtype = dtype(file, name, dt.asText());
+            JsonNode shapeNode = info.get("shape");
+            if (shapeNode == null || !shapeNode.isArray()) throw UserError.field(file, name + ".shape", "missing or not a list");
+            long[] shape = new long[shapeNode.size()];
+            long numel = 1;
+            for (int i = 0; i < shape.length; i++) {
+                JsonNode d = shapeNode.get(i);
+                if (!d.isIntegralNumber() || !d.canConvertToLong() || d.asLong() < 0) {
+                    throw UserError.field(file, name + ".shape", "sizes must be non-negative integers, got " + shapeNode);
+                }
+                shape[i] = d.asLong();
+            }
+            long bytes;
+            try {
+                for (long d : shape) numel = Math.multiplyExact(numel, d);
+                bytes = Math.multiplyExact(numel, torch.elementSize(dtype));
+            } catch (ArithmeticException overflow) {
+                throw UserError.field(file, name + ".shape", java.util.Arrays.toString(shape) + " of " + dt.asText()
+                        + " is larger than any file (its byte size overflows 64 bits)");
+            }
+            JsonNode offsets = info.get("data_offsets");
+            if (offsets == null || !offsets.isArray() || offsets.size() != 2 || !offsets.get(0).isIntegralNumber()
+                    || !offsets.get(1).isIntegralNumber() || !offsets.get(0).canConvertToLong()
+                    || !offsets.get(1).canConvertToLong()) {
+                throw UserError.field(file, name + ".data_offsets", "expected [begin, end] (two integers), got " + offsets);
+            }
+            long begin = offsets.get(0).asLong(), end = offsets.get(1).asLong();
+            if (begin < 0 || end < begin) {
+                throw UserError.field(file, name + ".data_offsets", "[" + begin + ", " + end + "] is not a byte range");
+            }
+            if (end - begin != bytes) {
+                throw UserError.field(file, name + ".data_offsets", "[" + begin + ", " + end + "] spans " + (end - begin)
+                        + " bytes but shape " + java.util.Arrays.toString(shape) + " of " + dt.asText() + " needs " + bytes);
+            }
+            if (end > dataBytes) {
+                throw UserError.field(file, name + ".data_offsets", "[" + begin + ", " + end + "] runs past the end of the"
+                        + " file (it holds " + dataBytes + " bytes of data; truncated?)");
+            }
+            entries.add(new Entry(name, dtype, shape, begin, end));
         }
-        if (bytes == 0) return torch.empty(shape, new TensorOptions(dtype), null);
-        MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + begin, bytes);
-        BytePointer p = new BytePointer(map);
-        try {
-            return torch.from_blob(p, shape, new TensorOptions(dtype)).clone();
-        } finally {
-            p.close();
+        List<Entry> byOffset = new ArrayList<>(entries);
+        byOffset.removeIf(x -> x.end() == x.begin());
+        byOffset.sort(java.util.Comparator.comparingLong(Entry::begin));
+        for (int i = 1; i < byOffset.size(); i++) {
+            Entry a = byOffset.get(i - 1), b = byOffset.get(i);
+            if (b.begin() < a.end()) {
+                throw UserError.field(file, b.name() + ".data_offsets", "[" + b.begin() + ", " + b.end()
+                        + "] overlaps tensor '" + a.name() + "' at [" + a.begin() + ", " + a.end() + "]");
+            }
         }
+        return entries;
     }
 
-    /** Reads a checkpoint folder's weights: model.safetensors, or the shards its index names. */
+    private static Tensor readTensor(FileChannel ch, Path file, Entry e, long dataStart, boolean requireFinite)
+            throws IOException {
+        Tensor t = torch.empty(e.shape(), new TensorOptions(e.dtype()), null);
+        long bytes = e.end() - e.begin();
+        if (bytes == 0) return t;
+        long es = torch.elementSize(e.dtype()), n = bytes / es;
+        boolean scan = requireFinite && t.is_floating_point();
+        boolean finite = true;
+        Tensor flat = t.view(-1);
+        long windowElems = WINDOW_BYTES / es, chunkElems = CHUNK_BYTES / es;
+        for (long w0 = 0; w0 < n; w0 += windowElems) {
+            long wn = Math.min(windowElems, n - w0);
+            MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin() + w0 * es, wn * es);
+            try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+                BytePointer p = new BytePointer(map);
+                Tensor src = torch.from_blob(p, new long[] {wn}, new TensorOptions(e.dtype()));
+                for (long c0 = 0; c0 < wn; c0 += chunkElems) {
+                    long cn = Math.min(chunkElems, wn - c0);
+                    Tensor dst = flat.narrow(0, w0 + c0, cn);
+                    dst.copy_(src.narrow(0, c0, cn));
+                    if (scan && finite) finite = dev.raftj.torch.Finite.all(dst);
+                }
+            } finally {
+                // The pointer does not keep the mapping alive: without this fence the buffer may be
+                // collected (and unmapped) while LibTorch's threads still copy from it (a SIGSEGV).
+                java.lang.ref.Reference.reachabilityFence(map);
+            }
+        }
+        if (!finite) {
+            throw new UserError(file + ": tensor '" + e.name() + "' holds non-finite values ("
+                    + dev.raftj.torch.Finite.describe(t) + "): a corrupted or diverged checkpoint, which raftj will not run");
+        }
+        return t;
+    }
+
+    /**
+     * Reads a checkpoint folder's weights: model.safetensors, or the shards its index names. Every
+     * floating weight is checked to be finite (see {@link #read(Path, boolean)}); a sharded index
+     * must name plain files in the folder and agree with the shards on which tensor is where.
+     */
     public static Map<String, Tensor> readCheckpoint(Path dir) {
         Path single = dir.resolve(SINGLE);
         Path index = dir.resolve(INDEX);
-        if (Files.exists(single)) return read(single);
+        if (Files.exists(single)) return read(single, true);
         if (!Files.exists(index)) {
             throw new UserError(dir + ": no " + SINGLE + " or " + INDEX + " (raftj reads safetensors weights)");
         }
         JsonNode map;
         try {
-            map = JSON.readTree(index.toFile()).get("weight_map");
+            map = STRICT_JSON.readTree(index.toFile()).get("weight_map");
         } catch (IOException e) {
             throw new UserError(index + ": malformed JSON: " + e.getMessage());
         }
         if (map == null || !map.isObject()) throw UserError.field(index, "weight_map", "missing or not an object");
+        Map<String, String> where = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String shard = e.getValue().asText("");
+            if (!e.getValue().isTextual() || shard.isEmpty() || shard.contains("/") || shard.contains("\\")
+                    || shard.equals(".") || shard.equals("..")) {
+                throw UserError.field(index, "weight_map." + e.getKey(), "expected a file name in " + dir + ", got " + e.getValue());
+            }
+            where.put(e.getKey(), shard);
+        }
         Map<String, Tensor> out = new LinkedHashMap<>();
-        for (String shard : new java.util.TreeSet<>(valuesOf(map))) out.putAll(read(dir.resolve(shard)));
+        for (String shard : new java.util.TreeSet<>(where.values())) {
+            for (Map.Entry<String, Tensor> t : read(dir.resolve(shard), true).entrySet()) {
+                String listed = where.get(t.getKey());
+                if (!shard.equals(listed)) {
+                    throw UserError.field(index, "weight_map", dir.resolve(shard) + " holds tensor '" + t.getKey() + "' but "
+                            + (listed == null ? "the index does not list it" : "the index puts it in " + listed));
+                }
+                out.put(t.getKey(), t.getValue());
+            }
+        }
+        for (Map.Entry<String, String> e : where.entrySet()) {
+            if (!out.containsKey(e.getKey())) {
+                throw UserError.field(index, "weight_map." + e.getKey(), "names " + e.getValue() + ", which holds no such tensor");
+            }
+        }
         return out;
     }
 

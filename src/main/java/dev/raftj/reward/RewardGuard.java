@@ -33,6 +33,9 @@ public final class RewardGuard {
         double[] rewards;
         try {
             rewards = reward.score(prompts, responses);
+        } catch (RewardError attributed) {
+            if (onError == OnError.FAIL) throw attributed; // already names the reward and the sample
+            rewards = scoreOneByOne(prompts, responses);
         } catch (RuntimeException batchFailure) {
             rewards = scoreOneByOne(prompts, responses);
         }
@@ -73,8 +76,9 @@ public final class RewardGuard {
                 rewards[i] = one.length == 1 ? one[0] : Double.NaN;
             } catch (RuntimeException e) {
                 if (onError == OnError.FAIL) {
+                    String why = e instanceof dev.raftj.core.UserError ? e.getMessage() : e.toString();
                     throw new RewardError(reward.name(), i, "reward '" + reward.name() + "' failed on sample "
-                            + i + " of " + rewards.length + ": " + e + " (on_reward_error: fail;"
+                            + i + " of " + rewards.length + ": " + why + " (on_reward_error: fail;"
                             + " use drop to skip such samples)", e);
                 }
             }

@@ -886,7 +886,7 @@ public final class RewardSpec {
             Reward r;
             try {
                 RewardModel rm = ctx.device() != null ? RewardModel.load(dir, ctx.device(), ScalarType.Float) : RewardModel.load(dir);
-                r = new ModelReward(rm, Tokenizer.load(dir), m.batchSize());
+                r = new ModelReward(rm, Tokenizer.load(dir, rm.config().vocabSize, rm.config().file), m.batchSize());
             } catch (RuntimeException e) {
                 throw ctx.error(m.field(), "cannot load the reward model in " + dir + ": " + e.getMessage(), e);
             }

@@ -115,17 +115,18 @@ public final class Torch {
         if (name == null || !name.matches("cpu|cuda(:\\d+)?")) {
             throw new dev.raftj.core.UserError("unknown device '" + name + "' (cpu, cuda, cuda:N)");
         }
-        Device d = new Device(name);
-        if (d.is_cuda()) {
+        if (name.startsWith("cuda")) {
+            // The index is checked here, as a number of any size: LibTorch cannot parse one over 127.
+            String digits = name.length() > 5 ? name.substring(5) : "0";
             long count = torch.cuda_is_available() ? torch.cuda_device_count() : 0;
-            int index = d.has_index() ? d.index() : 0;
-            if (index >= count) {
+            boolean exists = digits.length() <= 9 && Long.parseLong(digits) < count;
+            if (!exists) {
                 throw new dev.raftj.core.UserError("device " + name + ": " + (count == 0
                         ? "this LibTorch has no CUDA device (a CPU build, or no GPU or driver; build with -Dpytorch.artifact=pytorch-gpu)"
                         : "there are only " + count + " CUDA devices"));
             }
         }
-        return d;
+        return new Device(name);
     }
 
     public static long[] shape(Tensor t) {

@@ -1,5 +1,6 @@
 package dev.raftj.train;
 
+import dev.raftj.core.UserError;
 import dev.raftj.data.Shuffle;
 import dev.raftj.model.CausalLM;
 import dev.raftj.torch.Torch;
@@ -22,6 +23,9 @@ import org.bytedeco.pytorch.global.torch;
  * ({@code torch::manual_seed}, CPU and CUDA), so a step's masks depend only on its seed and never
  * on what ran before in the process: an interrupted and resumed run draws the same masks as an
  * uninterrupted one. Models without dropout leave the generator untouched.
+ *
+ * <p>A step whose loss or gradient norm is NaN or ±∞ is not applied: it throws a
+ * {@link UserError} naming the model and leaves weights and optimizer state as they were.
  */
 public final class SftStep implements AutoCloseable {
     private final CausalLM model;
@@ -118,9 +122,17 @@ public final class SftStep implements AutoCloseable {
             Tensor loss = SftLoss.maskedCrossEntropy(model.logits(ids, keyMask), labels);
             loss.backward();
             double norm = GradNorm.global(params);
+            double lossValue = Torch.item(loss);
+            if (!Double.isFinite(lossValue) || !Double.isFinite(norm)) {
+                // Never step on a NaN/inf: the weights (and any checkpoint made from them) stay as they were.
+                optimizer.zero_grad();
+                throw new UserError(model.dir() + ": training diverged: loss " + lossValue + ", gradient norm " + norm
+                        + "; the step was not applied and the weights are unchanged (a lower learning rate or"
+                        + " gradient clipping may help)");
+            }
             if (clipNorm > 0 && norm > clipNorm) GradNorm.scale(params, clipNorm / (norm + 1e-6));
             optimizer.step();
-            return new Result(Torch.item(loss), norm);
+            return new Result(lossValue, norm);
         } finally {
             model.setTraining(wasTraining);
         }
