@@ -38,6 +38,7 @@ final class BuiltinTasks {
             sft: {epochs: 2, lr: 5.0e-4, batch_size: 16}
             raft: {stages: 15, batch_prompts: 64}
             rest: {grow_steps: 3, grow_prompts: 512, threshold_scale: reward, thresholds: [1.0]}
+            grpo: {stages: 15, batch_prompts: 64, lr: 3.0e-4, minibatches: 8}
             """;
 
     /**
