@@ -56,6 +56,11 @@ public final class AlignCommand implements Callable<Integer> {
     @Option(names = "--algorithm", description = "raft, rest, rest-em, grpo or ppo (overrides the configuration's).")
     String algorithm;
 
+    @Option(names = "--set", paramLabel = "FIELD=VALUE",
+            description = "Override one configuration field, dotted as in the file (e.g. seed=3, ppo.lr=1e-4,"
+                    + " rest.grow_prompts=480); the value is read as YAML. Repeatable.")
+    java.util.List<String> sets = new java.util.ArrayList<>();
+
     @Mixin ModelOptions modelOptions;
 
     @Override
@@ -125,7 +130,7 @@ public final class AlignCommand implements Callable<Integer> {
      * are refused, --stages extends (or shortens) it.
      */
     private RunConfig resumedConfig() {
-        for (String flag : new String[] {"--config", "--task", "--algorithm", "--out"}) {
+        for (String flag : new String[] {"--config", "--task", "--algorithm", "--out", "--set"}) {
             if (spec.commandLine().getParseResult().hasMatchedOption(flag)) {
                 throw new UserError(flag + ": not allowed with --resume (" + resume.resolve("config.json")
                         + " fixes the run; start a new run to change it)");
@@ -159,6 +164,18 @@ public final class AlignCommand implements Callable<Integer> {
         }
         if (stages != null) m.put(RunConfig.stagesField(algo), stages);
         if (deviceGiven()) m.put("device", modelOptions.device.strip());
+        for (String set : sets) {
+            int eq = set.indexOf('=');
+            if (eq <= 0) throw new UserError("--set: expected FIELD=VALUE, got '" + set + "'");
+            String value = set.substring(eq + 1);
+            try {
+                m.put(set.substring(0, eq).strip(), value.isBlank() ? null
+                        : new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree(value));
+            } catch (java.io.IOException e) {
+                throw new UserError("--set " + set + ": the value is not YAML: " + e.getMessage(), e);
+            }
+        }
+        if (!sets.isEmpty()) c = ConfigLoader.withChanges(c, m, Path.of("--set"));
         m.put("model", abs(configDir, c.model()));
         m.put("prompts", abs(configDir, c.prompts()));
         if (c.evalPrompts() != null) m.put("eval_prompts", abs(configDir, c.evalPrompts()));

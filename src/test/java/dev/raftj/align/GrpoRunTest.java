@@ -101,6 +101,21 @@ class GrpoRunTest {
         }
     }
 
+    /** --set FIELD=VALUE overrides one field (what benchmarks/compare.sh varies seeds and budgets with). */
+    @Test
+    void setOverridesOneFieldAndNamesABadOne(@TempDir Path tmp) throws Exception {
+        Path cfg = grpoConfig(tmp, "{stages: 1, batch_prompts: 4}"), out = tmp.resolve("run");
+        assertEquals(0, RaftRunTest.raftj("align", "--config", cfg.toString(), "--out", out.toString(), "--set", "seed=7",
+                "--set", "grpo.scale_rewards=none"));
+        String saved = Files.readString(out.resolve("config.json"));
+        assertTrue(saved.contains("\"seed\" : 7") && saved.contains("\"scale_rewards\" : \"none\""), saved);
+        String err = RaftRunTest.raftjError(1, "align", "--config", cfg.toString(), "--out", tmp.resolve("x").toString(),
+                "--set", "grpo.betta=0.1");
+        assertTrue(err.contains("betta"), err);
+        err = RaftRunTest.raftjError(1, "align", "--resume", out.toString(), "--set", "seed=8");
+        assertTrue(err.contains("--set: not allowed with --resume"), err);
+    }
+
     static void assertSamePolicyGradientMetrics(Path expected, Path actual) {
         List<StageMetrics> a = MetricsLog.read(expected.resolve("metrics.jsonl"));
         List<StageMetrics> b = MetricsLog.read(actual.resolve("metrics.jsonl"));
