@@ -5,10 +5,11 @@
 #   benchmarks/results/compare-TASK.md     the final figures as a Markdown table (README's table)
 #   benchmarks/results/compare-TASK.png    one panel per measure (held-out reward vs samples and vs
 #                                          time, KL, perplexity, distinct-2, peak memory), mean ± sd
-# Usage: bash benchmarks/compare.sh [arith]          (SEEDS="1 2 3" by default; KEEP=DIR keeps the runs)
+# Usage: bash benchmarks/compare.sh [arith|sentiment]   (SEEDS="1 2 3" by default; KEEP=DIR keeps the runs)
 # Each algorithm runs its task preset (src/main/java/dev/raftj/cli/BuiltinTasks.java); ReST-EM's
 # Grow steps are sized to RAFT's budget: arith 15 stages × 64 prompts × 8 = 7,680 samples for
-# RAFT, GRPO and PPO, and 2 Grow steps × 480 prompts × 8 = 7,680 for ReST-EM.
+# RAFT, GRPO and PPO, and 2 Grow steps × 480 prompts × 8 = 7,680 for ReST-EM; sentiment 10 × 64 × 8
+# = 5,120, and 5 Grow steps × 128 × 8 = 5,120 for ReST-EM.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -16,7 +17,10 @@ task="${1:-arith}"
 seeds="${SEEDS:-1 2 3}"
 case "$task" in
   arith) restem=(--stages 2 --set rest.grow_prompts=480) ;;
-  *) echo "compare.sh: no equal-budget ReST-EM settings for task '$task' (arith only for now)" >&2; exit 2 ;;
+  # sentiment's reward is a reward-model score, not 0/1: ReST-EM counts a sample as a success when
+  # σ(score) ≥ 0.95, i.e. score ≥ 3.0 (the reward model is 95% sure the text is positive)
+  sentiment) restem=(--stages 5 --set rest.grow_prompts=128 --set rest.success_threshold=3.0) ;;
+  *) echo "compare.sh: no equal-budget ReST-EM settings for task '$task' (arith, sentiment)" >&2; exit 2 ;;
 esac
 work="${KEEP:-$(mktemp -d)}"
 mkdir -p "$work"

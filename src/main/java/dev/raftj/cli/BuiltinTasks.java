@@ -46,12 +46,16 @@ final class BuiltinTasks {
 
     /**
      * sentiment: KL-adjusted ranking (r − 0.5·log π/π0) keeps the policy near its base; ReST's
-     * rising thresholds are quantiles of each Grow set's reward-model scores.
+     * rising thresholds are quantiles of each Grow set's reward-model scores. GRPO and PPO draw
+     * RAFT's samples with arith's settings (GRPO with TRL's β 0: nothing holds it near π0); PPO's
+     * critic starts from the policy, as the reward model reads other tokens.
      */
     private static final String SENTIMENT = """
             sft: {epochs: 2, lr: 5.0e-4, batch_size: 16}
             raft: {stages: 10, batch_prompts: 64, ranking: {kl_beta: 0.5}}
             rest: {grow_steps: 2, threshold_scale: quantile, thresholds: [0.5, 0.8, 0.9]}
+            grpo: {stages: 10, batch_prompts: 64, lr: 5.0e-4, minibatches: 16}
+            ppo: {stages: 10, batch_prompts: 64, lr: 3.0e-4, minibatches: 8}
             """;
 
     private static String quote(Path p) {
