@@ -32,7 +32,8 @@ import org.bytedeco.pytorch.OutputArchive;
 public final class RunState {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     /** What may change between the start of a run and its resume: its length, threads, folder. */
-    private static final Set<String> RESUMABLE = Set.of("raft.stages", "rest.grow_steps", "threads", "out");
+    private static final Set<String> RESUMABLE = Set.of("raft.stages", "rest.grow_steps", "grpo.stages", "ppo.stages",
+            "threads", "out");
 
     private final Path dir;
     private final RunConfig config;
@@ -40,6 +41,16 @@ public final class RunState {
     private int stage;
     private Batches.Cursor cursor;
     private Path optimizerState;
+    private JsonNode savedTrainer;
+
+    /**
+     * An algorithm's own state beyond the policy and its optimizer (PPO's critic, its KL
+     * coefficient), written into the checkpoint folder being assembled, before trainer.json; the
+     * fields it puts in {@code trainerJson} come back from {@link #saved} on resume.
+     */
+    public interface Extra {
+        void save(Path checkpointDir, ObjectNode trainerJson) throws IOException;
+    }
 
     private RunState(Path dir, RunConfig config, int stage, Batches.Cursor cursor, List<StageMetrics> lines) {
         this.dir = dir;
@@ -123,6 +134,13 @@ public final class RunState {
         RunState s = new RunState(dir, config, stage, cursor, lines);
         Path opt = checkpointDir(dir).resolve("optimizer.pt");
         s.optimizerState = Files.exists(opt) ? opt : null;
+        if (Files.exists(trainer)) {
+            try {
+                s.savedTrainer = JSON.readTree(trainer.toFile());
+            } catch (IOException e) {
+                throw new UserError(trainer + ": unreadable trainer state: " + e.getMessage(), e);
+            }
+        }
         return s;
     }
 
@@ -199,11 +217,31 @@ public final class RunState {
         log.append(line);
     }
 
+    /**
+     * A field an {@link Extra} wrote into the checkpoint's trainer.json, or null (a fresh run, or a
+     * checkpoint without it).
+     */
+    JsonNode saved(String field) {
+        return savedTrainer == null ? null : savedTrainer.get(field);
+    }
+
     /** The SFT step for this run, its AdamW state restored when resuming. */
     SftStep trainer(CausalLM policy) {
         var sft = config.sft();
-        SftStep trainer = new SftStep(policy, sft.lr(), sft.weightDecay(), sft.gradClip());
-        if (optimizerState != null && !sft.resetOptimizer()) {
+        return restore(new SftStep(policy, sft.lr(), sft.weightDecay(), sft.gradClip()), policy);
+    }
+
+    /**
+     * The optimizer of a policy-gradient run (GRPO, PPO): AdamW over the policy's parameters and
+     * {@code extra} ones (PPO's critic), its state restored when resuming.
+     */
+    SftStep trainer(CausalLM policy, java.util.List<org.bytedeco.pytorch.Tensor> extra, double lr, double weightDecay,
+                    double gradClip) {
+        return restore(new SftStep(policy, extra, lr, weightDecay, gradClip), policy);
+    }
+
+    private SftStep restore(SftStep trainer, CausalLM policy) {
+        if (optimizerState != null && !config.sft().resetOptimizer()) {
             InputArchive in = new InputArchive();
             in.load_from(optimizerState.toString(), new DeviceOptional(policy.device()));
             trainer.optimizer().load(in);
@@ -213,16 +251,21 @@ public final class RunState {
 
     /** Records a finished stage: metrics line, then checkpoint; resets AdamW if configured. */
     void advance(Batches.Cursor next, StageMetrics line, SftStep step) {
+        advance(next, line, step, null);
+    }
+
+    /** As {@link #advance(Batches.Cursor, StageMetrics, SftStep)}, with the algorithm's own state in the checkpoint. */
+    void advance(Batches.Cursor next, StageMetrics line, SftStep step, Extra extra) {
         stage++;
         cursor = next;
         // The line goes first: a kill before the checkpoint lands redoes this stage on resume
         // (lines past the checkpoint's stage are dropped); the reverse order would lose the line.
         log.append(line);
-        saveCheckpoint(step);
+        saveCheckpoint(step, extra);
         if (config.sft().resetOptimizer()) step.resetState();
     }
 
-    private void saveCheckpoint(SftStep step) {
+    private void saveCheckpoint(SftStep step, Extra extra) {
         Path tmp = dir.resolve("checkpoint.next");
         try {
             Checkpoint.deleteTree(tmp);
@@ -239,6 +282,7 @@ public final class RunState {
             t.put("cursor_epoch", cursor.epoch());
             t.put("cursor_position", cursor.position());
             t.set("config", JSON.valueToTree(config));
+            if (extra != null) extra.save(tmp, t);
             Files.writeString(tmp.resolve("trainer.json"), JSON.writeValueAsString(t) + "\n");
             Path target = checkpointDir(dir), old = dir.resolve("checkpoint.old");
             Checkpoint.deleteTree(old);

@@ -20,7 +20,9 @@ public enum Seeds {
     /** Evaluation: the sampled held-out responses (the same at every stage). */
     EVAL_SAMPLE(6),
     /** Evaluation: the temperature-1 samples the KL estimate is taken on (the same at every stage). */
-    KL_SAMPLE(7);
+    KL_SAMPLE(7),
+    /** PPO: the fresh value head of a critic that starts from the policy. */
+    CRITIC_HEAD(8);
 
     private final long purpose;
 

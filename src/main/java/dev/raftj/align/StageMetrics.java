@@ -1,5 +1,6 @@
 package dev.raftj.align;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.Map;
 
@@ -31,6 +32,19 @@ import java.util.Map;
  * @param time             seconds per phase (generate, reward, reference, select, train, eval)
  * @param samplesPerSecond samples drawn / stage seconds
  * @param peakRssMiB       peak resident memory of the process so far
+ * @param policyLoss       GRPO, PPO: mean clipped policy loss of the stage's optimizer steps (the
+ *                         KL term included for GRPO); absent for RAFT and ReST, as are the next
+ * @param clipFraction     GRPO, PPO: share of response tokens where the ratio clip was binding
+ * @param approxKl         GRPO, PPO: 0.5·mean((log π − log π_old)²) per token, the policy's move
+ *                         away from the sampling policy within the stage
+ * @param entropy          GRPO, PPO: mean per-token entropy of the policy on the samples
+ * @param klRef            GRPO (β &gt; 0), PPO: mean per-token KL estimate to π0 on the samples
+ *                         before the update (GRPO: k3; PPO: its kl_estimator)
+ * @param fracRewardZeroStd GRPO: share of prompts whose K rewards are all equal (advantage 0)
+ * @param valueLoss        PPO: mean clipped value loss
+ * @param valueClipFraction PPO: share of tokens where the value clip was binding
+ * @param explainedVariance PPO: 1 − Var(returns − values)/Var(returns) of the rollout's critic
+ * @param klCoef           PPO: β the stage's rewards were shaped with
  */
 public record StageMetrics(
         @JsonProperty("stage") int stage,
@@ -54,7 +68,17 @@ public record StageMetrics(
         @JsonProperty("seconds") double seconds,
         @JsonProperty("time") Map<String, Double> time,
         @JsonProperty("samples_per_second") Double samplesPerSecond,
-        @JsonProperty("peak_rss_mib") double peakRssMiB) {
+        @JsonProperty("peak_rss_mib") double peakRssMiB,
+        @JsonProperty("policy_loss") @JsonInclude(JsonInclude.Include.NON_NULL) Double policyLoss,
+        @JsonProperty("clip_fraction") @JsonInclude(JsonInclude.Include.NON_NULL) Double clipFraction,
+        @JsonProperty("approx_kl") @JsonInclude(JsonInclude.Include.NON_NULL) Double approxKl,
+        @JsonProperty("entropy") @JsonInclude(JsonInclude.Include.NON_NULL) Double entropy,
+        @JsonProperty("kl_ref") @JsonInclude(JsonInclude.Include.NON_NULL) Double klRef,
+        @JsonProperty("frac_reward_zero_std") @JsonInclude(JsonInclude.Include.NON_NULL) Double fracRewardZeroStd,
+        @JsonProperty("value_loss") @JsonInclude(JsonInclude.Include.NON_NULL) Double valueLoss,
+        @JsonProperty("value_clip_fraction") @JsonInclude(JsonInclude.Include.NON_NULL) Double valueClipFraction,
+        @JsonProperty("explained_variance") @JsonInclude(JsonInclude.Include.NON_NULL) Double explainedVariance,
+        @JsonProperty("kl_coef") @JsonInclude(JsonInclude.Include.NON_NULL) Double klCoef) {
 
     /** What a stage's samples and selection came to (null for stage 0). */
     public record Samples(double rewardMean, double rewardMax, double rewardKeptMean, int kept, int dropped,
@@ -67,7 +91,16 @@ public record StageMetrics(
     /** ReST's place of an Improve step (null for RAFT). */
     public record Improve(int grow, double threshold, double cut) {}
 
+    /** What a GRPO or PPO stage's optimisation came to (null elsewhere; a field null where it does not apply). */
+    public record PolicyGradient(Double policyLoss, Double clipFraction, Double approxKl, Double entropy, Double klRef,
+                                 Double fracRewardZeroStd, Double valueLoss, Double valueClipFraction,
+                                 Double explainedVariance, Double klCoef) {}
+
     public static StageMetrics of(int stage, Improve improve, Samples s, Eval e, Timer timer) {
+        return of(stage, improve, s, e, timer, null);
+    }
+
+    public static StageMetrics of(int stage, Improve improve, Samples s, Eval e, Timer timer, PolicyGradient pg) {
         double seconds = timer.total();
         return new StageMetrics(stage, improve == null ? null : improve.grow(),
                 improve == null ? null : improve.threshold(), improve == null ? null : improve.cut(),
@@ -77,7 +110,12 @@ public record StageMetrics(
                 s == null ? null : finite(s.trainLoss()), s == null ? null : s.distinct1(),
                 s == null ? null : s.distinct2(), s == null ? null : s.responseLength(),
                 e.reward(), e.rewardSampled(), e.perplexity(), e.kl(), seconds, new java.util.LinkedHashMap<>(timer.split()),
-                s == null ? null : s.count() / seconds, Stats.peakRssMiB());
+                s == null ? null : s.count() / seconds, Stats.peakRssMiB(),
+                pg == null ? null : pg.policyLoss(), pg == null ? null : pg.clipFraction(),
+                pg == null ? null : pg.approxKl(), pg == null ? null : pg.entropy(), pg == null ? null : pg.klRef(),
+                pg == null ? null : pg.fracRewardZeroStd(), pg == null ? null : pg.valueLoss(),
+                pg == null ? null : pg.valueClipFraction(), pg == null ? null : pg.explainedVariance(),
+                pg == null ? null : pg.klCoef());
     }
 
     /** JSON has no NaN: a mean over nothing is written as null. */

@@ -1,6 +1,8 @@
 package dev.raftj.cli;
 
 import dev.raftj.align.AlignmentSetup;
+import dev.raftj.align.Grpo;
+import dev.raftj.align.Ppo;
 import dev.raftj.align.Raft;
 import dev.raftj.align.Rest;
 import dev.raftj.align.RunState;
@@ -28,9 +30,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code raftj align}: run RAFT, ReST or ReST-EM on a built-in task or a configuration file; resume a run. */
+/** {@code raftj align}: run RAFT, ReST, ReST-EM, or the GRPO and PPO baselines on a built-in task or a configuration file; resume a run. */
 @Command(name = "align", mixinStandardHelpOptions = true,
-        description = {"Align a policy with a reward by reward-ranked fine-tuning (RAFT, ReST, ReST-EM).",
+        description = {"Align a policy with a reward by reward-ranked fine-tuning (RAFT, ReST, ReST-EM), or by the GRPO and PPO baselines.",
                 "With no options: RAFT on the built-in 'arith' task, written to runs/arith-raft-TIME.",
                 "A new run needs a new or empty --out folder; --resume DIR continues the run in DIR."})
 public final class AlignCommand implements Callable<Integer> {
@@ -48,11 +50,16 @@ public final class AlignCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run in this folder after its last finished stage.")
     Path resume;
 
-    @Option(names = "--stages", description = "RAFT stages, or ReST/ReST-EM Grow steps (also extends a resumed run).")
+    @Option(names = "--stages", description = "RAFT, GRPO or PPO stages, or ReST/ReST-EM Grow steps (also extends a resumed run).")
     Integer stages;
 
-    @Option(names = "--algorithm", description = "raft, rest or rest-em (overrides the configuration's).")
+    @Option(names = "--algorithm", description = "raft, rest, rest-em, grpo or ppo (overrides the configuration's).")
     String algorithm;
+
+    @Option(names = "--set", paramLabel = "FIELD=VALUE",
+            description = "Override one configuration field, dotted as in the file (e.g. seed=3, ppo.lr=1e-4,"
+                    + " rest.grow_prompts=480); the value is read as YAML. Repeatable.")
+    java.util.List<String> sets = new java.util.ArrayList<>();
 
     @Mixin ModelOptions modelOptions;
 
@@ -117,9 +124,12 @@ public final class AlignCommand implements Callable<Integer> {
             progress(o, run, line);
             RunPlot.write(png, runState.lines(), title);
         };
-        RunSummary summary = cfg.algorithm() == RunConfig.Algorithm.RAFT
-                ? new Raft(setup, state, onStage).run()
-                : new Rest(setup, state, onStage).run();
+        RunSummary summary = switch (cfg.algorithm()) {
+            case RAFT -> new Raft(setup, state, onStage).run();
+            case REST, REST_EM -> new Rest(setup, state, onStage).run();
+            case GRPO -> new Grpo(setup, state, onStage).run();
+            case PPO -> new Ppo(setup, state, onStage).run();
+        };
         o.printf("done: eval reward %s -> %s, KL %s, in %.1f s; metrics in %s%n", fmt(summary.evalRewardBase()),
                 fmt(summary.evalRewardFinal()), fmt(summary.klFinal()), summary.seconds(), dir.resolve("metrics.jsonl"));
         o.flush();
@@ -131,7 +141,7 @@ public final class AlignCommand implements Callable<Integer> {
      * are refused, --stages extends (or shortens) it.
      */
     private RunConfig resumedConfig() {
-        for (String flag : new String[] {"--config", "--task", "--algorithm", "--out"}) {
+        for (String flag : new String[] {"--config", "--task", "--algorithm", "--out", "--set"}) {
             if (spec.commandLine().getParseResult().hasMatchedOption(flag)) {
                 throw new UserError(flag + ": not allowed with --resume (" + resume.resolve("config.json")
                         + " fixes the run; start a new run to change it)");
@@ -145,8 +155,7 @@ public final class AlignCommand implements Callable<Integer> {
                     + "; a resumed run keeps its device");
         }
         if (stages == null) return cfg;
-        String field = cfg.algorithm() == RunConfig.Algorithm.RAFT ? "raft.stages" : "rest.grow_steps";
-        return ConfigLoader.withChanges(cfg, Map.of(field, stages), Path.of("--stages"));
+        return ConfigLoader.withChanges(cfg, Map.of(cfg.stagesField(), stages), Path.of("--stages"));
     }
 
     /** Command-line overrides, and every path made absolute (the saved config must work from anywhere). */
@@ -158,12 +167,26 @@ public final class AlignCommand implements Callable<Integer> {
                 case "raft" -> RunConfig.Algorithm.RAFT;
                 case "rest" -> RunConfig.Algorithm.REST;
                 case "rest-em", "rest_em" -> RunConfig.Algorithm.REST_EM;
-                default -> throw new UserError("--algorithm: unknown '" + algorithm + "' (raft, rest, rest-em)");
+                case "grpo" -> RunConfig.Algorithm.GRPO;
+                case "ppo" -> RunConfig.Algorithm.PPO;
+                default -> throw new UserError("--algorithm: unknown '" + algorithm + "' (raft, rest, rest-em, grpo, ppo)");
             };
             m.put("algorithm", algo.label());
         }
-        if (stages != null) m.put(algo == RunConfig.Algorithm.RAFT ? "raft.stages" : "rest.grow_steps", stages);
+        if (stages != null) m.put(RunConfig.stagesField(algo), stages);
         if (deviceGiven()) m.put("device", modelOptions.device.strip());
+        for (String set : sets) {
+            int eq = set.indexOf('=');
+            if (eq <= 0) throw new UserError("--set: expected FIELD=VALUE, got '" + set + "'");
+            String value = set.substring(eq + 1);
+            try {
+                m.put(set.substring(0, eq).strip(), value.isBlank() ? null
+                        : new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree(value));
+            } catch (java.io.IOException e) {
+                throw new UserError("--set " + set + ": the value is not YAML: " + e.getMessage(), e);
+            }
+        }
+        if (!sets.isEmpty()) c = ConfigLoader.withChanges(c, m, Path.of("--set"));
         m.put("model", abs(configDir, c.model()));
         m.put("prompts", abs(configDir, c.prompts()));
         if (c.evalPrompts() != null) m.put("eval_prompts", abs(configDir, c.evalPrompts()));
@@ -221,9 +244,12 @@ public final class AlignCommand implements Callable<Integer> {
 
     private static void progress(PrintWriter o, RunConfig cfg, StageMetrics line) {
         int total = cfg.totalStages(), width = 24, done = total == 0 ? width : Math.min(width, line.stage() * width / total);
-        o.printf(Locale.ROOT, "[%s%s] stage %d/%d  reward %s  kept %s  eval %s  kl %s  %.1fs%n",
+        String pg = line.policyLoss() == null ? "" : String.format(Locale.ROOT, "  loss %s  clip %s%s",
+                fmt(line.policyLoss()), fmt(line.clipFraction()),
+                line.valueLoss() == null ? "" : "  vf " + fmt(line.valueLoss()) + "  β " + fmt(line.klCoef()));
+        o.printf(Locale.ROOT, "[%s%s] stage %d/%d  reward %s  kept %s  eval %s  kl %s%s  %.1fs%n",
                 "#".repeat(done), ".".repeat(width - done), line.stage(), total, fmt(line.rewardMean()),
-                fmt(line.rewardKeptMean()), fmt(line.evalReward()), fmt(line.kl()), line.seconds());
+                fmt(line.rewardKeptMean()), fmt(line.evalReward()), fmt(line.kl()), pg, line.seconds());
         o.flush();
     }
 

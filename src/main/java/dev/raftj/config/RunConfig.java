@@ -8,11 +8,11 @@ import java.nio.file.Path;
 
 /**
  * An alignment run: what every algorithm shares (model, reward, data, sampling, fine-tuning) plus
- * one section per algorithm ({@code raft:}, {@code rest:}). Loaded from YAML or JSON by
+ * one section per algorithm ({@code raft:}, {@code rest:}, {@code grpo:}, {@code ppo:}). Loaded from YAML or JSON by
  * {@link ConfigLoader}; a field left out (or null) takes its default. Paths are as written; the
  * CLI resolves relative ones against the configuration file's folder.
  *
- * @param algorithm     raft, rest or rest-em; default raft
+ * @param algorithm     raft, rest, rest-em, grpo or ppo; default raft
  * @param model         path of the initial policy (a Hugging Face style folder); required
  * @param reward        the reward, {@link RewardSpec}: "exact", "task:NAME", "model:DIR", or a
  *                      mapping (weighted sums, regex, length, filters, a user class); required
@@ -27,6 +27,8 @@ import java.nio.file.Path;
  * @param sft           the fine-tuning on kept samples, {@link SftConfig}
  * @param raft          RAFT's stages, batch and ranking, {@link RaftConfig}
  * @param rest          ReST's and ReST-EM's Grow/Improve settings, {@link RestConfig}
+ * @param grpo          GRPO's stages, group advantages and clipped loss, {@link GrpoConfig}
+ * @param ppo           PPO's rollouts, critic, KL penalty, GAE and losses, {@link PpoConfig}
  * @param onRewardError {@code fail} stops at a reward that throws or returns NaN/±∞;
  *                      {@code drop} skips such samples and counts them; default fail
  */
@@ -45,15 +47,19 @@ public record RunConfig(
         @JsonProperty("sft") SftConfig sft,
         @JsonProperty("raft") RaftConfig raft,
         @JsonProperty("rest") RestConfig rest,
-        @JsonProperty("on_reward_error") OnError onRewardError) implements Validated {
+        @JsonProperty("on_reward_error") OnError onRewardError,
+        @JsonProperty("grpo") GrpoConfig grpo,
+        @JsonProperty("ppo") PpoConfig ppo) implements Validated {
 
     /** The loop a run uses. */
     public enum Algorithm {
         @JsonProperty("raft") RAFT,
         @JsonProperty("rest") REST,
-        @JsonProperty("rest-em") @JsonAlias("rest_em") REST_EM;
+        @JsonProperty("rest-em") @JsonAlias("rest_em") REST_EM,
+        @JsonProperty("grpo") GRPO,
+        @JsonProperty("ppo") PPO;
 
-        /** The name users write: raft, rest, rest-em. */
+        /** The name users write: raft, rest, rest-em, grpo, ppo. */
         public String label() {
             return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
         }
@@ -70,6 +76,8 @@ public record RunConfig(
         raft = raft != null ? raft : RaftConfig.defaults();
         rest = rest != null ? rest : RestConfig.defaults();
         onRewardError = onRewardError != null ? onRewardError : OnError.FAIL;
+        grpo = grpo != null ? grpo : GrpoConfig.defaults();
+        ppo = ppo != null ? ppo : PpoConfig.defaults();
     }
 
     /** Stages of the run (one metrics line each): RAFT's stages, or Grow steps × Improve steps. */
@@ -78,6 +86,23 @@ public record RunConfig(
             case RAFT -> raft.stages();
             case REST -> rest.growSteps() * rest.thresholds().size();
             case REST_EM -> rest.growSteps();
+            case GRPO -> grpo.stages();
+            case PPO -> ppo.stages();
+        };
+    }
+
+    /** The field that sets the run's length (what --stages changes): raft.stages, rest.grow_steps, grpo.stages, ppo.stages. */
+    public String stagesField() {
+        return stagesField(algorithm);
+    }
+
+    /** The field that sets the length of a run of this algorithm. */
+    public static String stagesField(Algorithm algorithm) {
+        return switch (algorithm) {
+            case RAFT -> "raft.stages";
+            case REST, REST_EM -> "rest.grow_steps";
+            case GRPO -> "grpo.stages";
+            case PPO -> "ppo.stages";
         };
     }
 
@@ -93,7 +118,11 @@ public record RunConfig(
         Validate.check(device.matches("cpu|cuda(:\\d+)?"), file, "device", "must be cpu, cuda or cuda:N, got '" + device + "'");
         sampling.validate(file, "sampling");
         sft.validate(file, "sft");
-        if (algorithm == Algorithm.RAFT) raft.validate(file, "raft", sampling.k());
-        else rest.validate(file, "rest", algorithm == Algorithm.REST);
+        switch (algorithm) {
+            case RAFT -> raft.validate(file, "raft", sampling.k());
+            case REST, REST_EM -> rest.validate(file, "rest", algorithm == Algorithm.REST);
+            case GRPO -> grpo.validate(file, "grpo", sampling.k());
+            case PPO -> ppo.validate(file, "ppo", sampling.k());
+        }
     }
 }

@@ -43,9 +43,27 @@ public final class SftStep implements AutoCloseable {
      */
     public SftStep(CausalLM model, double lr, double beta1, double beta2, double eps, double weightDecay,
                    double clipNorm) {
+        this(model, List.of(), lr, beta1, beta2, eps, weightDecay, clipNorm);
+    }
+
+    /**
+     * AdamW over the model's parameters followed by {@code extra} ones (PPO's critic), one
+     * gradient-norm clip over all of them; usual betas (0.9, 0.999), eps 1e-8.
+     */
+    public SftStep(CausalLM model, List<Tensor> extra, double lr, double weightDecay, double clipNorm) {
+        this(model, extra, lr, 0.9, 0.999, 1e-8, weightDecay, clipNorm);
+    }
+
+    private SftStep(CausalLM model, List<Tensor> extra, double lr, double beta1, double beta2, double eps,
+                    double weightDecay, double clipNorm) {
         this.model = model;
         model.trainable(true);
-        this.params = model.parameters();
+        List<Tensor> all = new java.util.ArrayList<>(model.parameters());
+        for (Tensor t : extra) {
+            t.set_requires_grad(true);
+            all.add(t);
+        }
+        this.params = all;
         this.options = new AdamWOptions(lr);
         // betas() points at a std::tuple<double, double>; libstdc++ lays its elements out in
         // reverse, so beta2 goes first in memory (a two-step test pins this down).
@@ -136,6 +154,22 @@ public final class SftStep implements AutoCloseable {
         } finally {
             model.setTraining(wasTraining);
         }
+    }
+
+    /**
+     * One optimizer step on a loss the caller builds (GRPO, PPO): zero the gradients, build and
+     * backpropagate the loss, clip the global gradient norm, AdamW. The model's mode is left as it
+     * is (eval: no dropout, so the ratio against the sampling policy starts at exactly 1). Tensors
+     * are the caller's to release (call inside its PointerScope).
+     */
+    public Result step(java.util.function.Supplier<Tensor> loss) {
+        optimizer.zero_grad();
+        Tensor l = loss.get();
+        l.backward();
+        double norm = GradNorm.global(params);
+        if (clipNorm > 0 && norm > clipNorm) GradNorm.scale(params, clipNorm / (norm + 1e-6));
+        optimizer.step();
+        return new Result(Torch.item(l), norm);
     }
 
     /** A seed from the run seed and the batch's tokens, mask and labels (copied to the host). */

@@ -68,8 +68,8 @@ class ConfigLoaderTest {
         // not the last key: the line is still the unknown key's own
         String middle = error("run.yaml", REQUIRED + "sampling:\n  top: 3\n  k: 4\nseed: 2\n");
         assertTrue(middle.startsWith(dir.resolve("run.yaml") + ":5: unknown key 'top' in 'sampling'"), middle);
-        String top = error("run.yaml", REQUIRED + "foo: 1\n");
-        assertTrue(top.startsWith(dir.resolve("run.yaml") + ":4: unknown key 'foo' (known: algorithm, device, "), top);
+        String top = error("run.yaml", REQUIRED + "bogus_key: 1\n"); // far from every key: no suggestion
+        assertTrue(top.startsWith(dir.resolve("run.yaml") + ":4: unknown key 'bogus_key' (known: algorithm, device, "), top);
     }
 
     @Test

@@ -1,0 +1,154 @@
+package dev.raftj.align;
+
+import dev.raftj.config.GrpoConfig;
+import dev.raftj.config.RunConfig;
+import dev.raftj.data.Batches;
+import dev.raftj.data.Prompt;
+import dev.raftj.data.Shuffle;
+import dev.raftj.generate.Generator;
+import dev.raftj.reward.RewardGuard;
+import dev.raftj.train.Advantages;
+import dev.raftj.train.PolicyLosses;
+import dev.raftj.train.SftStep;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * GRPO (Shao et al. 2024; TRL's GRPOTrainer), the baseline without a critic. Stage 0 evaluates the
+ * base policy; then each stage draws K responses for each of b prompts from the current policy,
+ * scores them, turns each prompt's K rewards into advantages (r − mean)/(std + 1e-4), recomputes
+ * log π_old of every response token teacher-forced (and log π_ref when β &gt; 0), and takes
+ * iterations × minibatches AdamW steps on the clipped ratio loss (+ β·k3 KL to π0), aggregated
+ * per token or per sequence. Then it evaluates, logs the stage and checkpoints, as RAFT does.
+ */
+public final class Grpo {
+    private final AlignmentSetup setup;
+    private final RunState state;
+    private final Consumer<StageMetrics> onStage;
+
+    public Grpo(AlignmentSetup setup, RunState state, Consumer<StageMetrics> onStage) {
+        this.setup = setup;
+        this.state = state;
+        this.onStage = onStage;
+    }
+
+    public RunSummary run() {
+        RunConfig c = setup.config();
+        GrpoConfig g = c.grpo();
+        int k = c.sampling().k();
+        Batches<Prompt> batches = new Batches<>(setup.train(), g.batchPrompts(), c.seed(), state.cursor());
+        Generator generator = new Generator(setup.policy(), c.sampling().batchSize());
+        RewardGuard guard = new RewardGuard(setup.reward(), c.onRewardError());
+        Evaluator evaluator = new Evaluator(setup);
+        SftStep trainer = state.trainer(setup.policy(), List.of(), g.lr(), g.weightDecay(), g.gradClip());
+        evaluator.logBaseOnce(state, onStage);
+        while (state.stage() < g.stages()) {
+            int stage = state.stage() + 1;
+            Timer timer = new Timer();
+            // 1-2. draw K responses for each of b prompts and score them
+            SampleBatch samples = SampleBatch.draw(setup, generator, guard, batches.next(),
+                    Seeds.SAMPLE.of(c.seed(), stage), false, timer);
+            // 3. group-relative advantages; the valid samples are trained on
+            double[] rewards = samples.scored().rewards();
+            boolean[] valid = samples.scored().valid();
+            double[] adv = timer.time("advantages",
+                    () -> Advantages.groupAdvantages(rewards, valid, k, g.scaleRewards().scale()));
+            Rollout roll = Rollout.of(samples, valid, adv);
+            // 4. log π_old per token (and log π_ref), teacher-forced on the training tokens
+            double[][] old = timer.time("logprobs", () -> ResponseTokens.logprobs(setup.policy(), roll.prompts, roll.responses, 64));
+            double[][] ref = g.beta() > 0 ? timer.time("reference",
+                    () -> ResponseTokens.logprobs(setup.reference(), roll.prompts, roll.responses, 64)) : null;
+            // 5. iterations × minibatches steps on the clipped loss
+            Update u = timer.time("train", () -> update(trainer, g, roll, old, ref, stage));
+            // 6. evaluate the updated policy, log the stage, checkpoint
+            StageMetrics.Eval eval = timer.time("eval", evaluator::evaluate);
+            int[] kept = java.util.stream.IntStream.range(0, adv.length).filter(i -> valid[i] && adv[i] != 0).toArray();
+            Double klRef = ref == null ? null : StageMetrics.finite(Advantages.tokenMean(Advantages.kl(Advantages.KlEstimator.K3, old, ref)));
+            StageMetrics line = StageMetrics.of(stage, null, samples.stats(kept, u.losses), eval, timer,
+                    new StageMetrics.PolicyGradient(StageMetrics.finite(u.policyLoss), StageMetrics.finite(u.clipFraction),
+                            StageMetrics.finite(u.approxKl), StageMetrics.finite(u.entropy), klRef,
+                            Advantages.zeroStdFraction(rewards, valid, k), null, null, null, null));
+            state.advance(batches.cursor(), line, trainer);
+            onStage.accept(line);
+        }
+        return state.finish();
+    }
+
+    /** The samples trained on (valid rewards): prompt and response tokens and each one's advantage. */
+    record Rollout(List<int[]> prompts, List<int[]> responses, double[] advantages) {
+        static Rollout of(SampleBatch samples, boolean[] valid, double[] adv) {
+            List<int[]> p = new ArrayList<>(), r = new ArrayList<>();
+            List<Double> a = new ArrayList<>();
+            for (int i = 0; i < valid.length; i++) {
+                if (!valid[i]) continue;
+                p.add(samples.promptIds().get(i));
+                r.add(samples.responses().tokens().get(i));
+                a.add(adv[i]);
+            }
+            return new Rollout(p, r, a.stream().mapToDouble(Double::doubleValue).toArray());
+        }
+
+        int size() {
+            return prompts.size();
+        }
+    }
+
+    /** Per optimizer step: total loss; means over the steps of the statistics. */
+    record Update(double[] losses, double policyLoss, double clipFraction, double approxKl, double entropy) {}
+
+    private Update update(SftStep trainer, GrpoConfig g, Rollout roll, double[][] old, double[][] ref, int stage) {
+        int n = roll.size();
+        List<Double> losses = new ArrayList<>();
+        double pg = 0, clip = 0, akl = 0, ent = 0;
+        int steps = 0;
+        long shuffleSeed = Seeds.SHUFFLE.of(setup.config().seed(), stage);
+        for (int it = 0; it < g.iterations(); it++) {
+            int[] order = Shuffle.permutation(n, Shuffle.deriveSeed(shuffleSeed, it));
+            for (int m = 0; m < g.minibatches(); m++) {
+                int from = (int) ((long) m * n / g.minibatches()), to = (int) ((long) (m + 1) * n / g.minibatches());
+                if (to <= from) continue;
+                List<int[]> p = new ArrayList<>(), r = new ArrayList<>();
+                double[][] o = new double[to - from][], rf = ref == null ? null : new double[to - from][];
+                double[] a = new double[to - from];
+                for (int j = from; j < to; j++) {
+                    int i = order[j];
+                    p.add(roll.prompts.get(i));
+                    r.add(roll.responses.get(i));
+                    o[j - from] = old[i];
+                    if (ref != null) rf[j - from] = ref[i];
+                    a[j - from] = roll.advantages[i];
+                }
+                try (PointerScope scope = new PointerScope()) {
+                    ResponseTokens b = ResponseTokens.of(p, r, setup.padId(), setup.policy().device());
+                    Tensor oldLogp = b.rows(o), advantages = b.perRow(a), refLogp = rf == null ? null : b.rows(rf);
+                    double[] stats = new double[4];
+                    SftStep.Result res = trainer.step(() -> {
+                        ResponseTokens.Logprobs lp = b.logprobs(setup.policy(), true);
+                        Tensor perToken = PolicyLosses.clippedPolicyLoss(lp.logp(), oldLogp, advantages, g.epsilon(), g.epsilonHigh());
+                        if (refLogp != null) {
+                            perToken = perToken.add(PolicyLosses.kl(Advantages.KlEstimator.K3, lp.logp(), refLogp)
+                                    .mul(new Scalar(g.beta())));
+                        }
+                        Tensor loss = PolicyLosses.aggregate(perToken, b.mask(), g.lossAggregation().aggregation());
+                        stats[0] = PolicyLosses.clipFraction(lp.logp(), oldLogp, advantages, b.mask(), g.epsilon(), g.epsilonHigh());
+                        stats[1] = PolicyLosses.approxKl(lp.logp(), oldLogp, b.mask());
+                        stats[2] = PolicyLosses.maskedMean(lp.entropy(), b.mask());
+                        return loss;
+                    });
+                    losses.add(res.loss());
+                    pg += res.loss();
+                    clip += stats[0];
+                    akl += stats[1];
+                    ent += stats[2];
+                    steps++;
+                }
+            }
+        }
+        double s = steps == 0 ? Double.NaN : steps;
+        return new Update(losses.stream().mapToDouble(Double::doubleValue).toArray(), pg / s, clip / s, akl / s, ent / s);
+    }
+}
