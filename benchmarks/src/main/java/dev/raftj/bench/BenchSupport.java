@@ -67,6 +67,17 @@ final class BenchSupport {
         }
     }
 
+    /** Peak resident set size of this process in kB (VmHWM in /proc/self/status), −1 if unreadable. */
+    static long peakRssKb() {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/self/status"))) {
+            return lines.filter(l -> l.startsWith("VmHWM:"))
+                    .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))
+                    .findFirst().orElse(-1);
+        } catch (IOException | UncheckedIOException e) {
+            return -1;
+        }
+    }
+
     /** Number of OS threads in this process (entries of /proc/self/task), −1 if unreadable. */
     static int osThreads() {
         try (Stream<Path> s = Files.list(Path.of("/proc/self/task"))) {
