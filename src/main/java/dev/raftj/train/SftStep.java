@@ -115,7 +115,7 @@ public final class SftStep implements AutoCloseable {
             if (model.hasDropout()) torch.manual_seed(stepSeed);
             model.setTraining(true);
             optimizer.zero_grad();
-            Tensor loss = SftLoss.maskedCrossEntropy(model.logits(ids, keyMask), labels);
+            Tensor loss = SftLoss.maskedCrossEntropy(model, ids, keyMask, labels);
             loss.backward();
             double norm = GradNorm.global(params);
             if (clipNorm > 0 && norm > clipNorm) GradNorm.scale(params, clipNorm / (norm + 1e-6));
