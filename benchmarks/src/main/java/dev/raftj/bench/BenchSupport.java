@@ -93,6 +93,7 @@ final class BenchSupport {
                 + " OMP_NUM_THREADS=" + System.getenv("OMP_NUM_THREADS")
                 + " OMP_WAIT_POLICY=" + System.getenv("OMP_WAIT_POLICY")
                 + " torch.get_num_threads=" + org.bytedeco.pytorch.global.torch.get_num_threads()
+                + " blas_threads=" + org.bytedeco.openblas.presets.openblas_nolapack.blas_get_num_threads()
                 + " (requested " + requested + ", cores " + Runtime.getRuntime().availableProcessors() + ")"
                 + " os_threads=" + osThreads();
     }

@@ -47,6 +47,10 @@ public class GenerateBench {
     @Param({"0"})
     public int threads;
 
+    /** OpenBLAS threads set at start-up; −1 = leave them to raftj (the default). */
+    @Param({"-1"})
+    public int blas;
+
     private Generator generator;
     private List<int[]> prompts;
     private SamplingParams params;
@@ -54,6 +58,7 @@ public class GenerateBench {
     @Setup(Level.Trial)
     public void setup() {
         Torch.init(threads);
+        if (blas > 0) org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(blas);
         CausalLM lm = CausalLM.load(BenchSupport.model(model));
         generator = new Generator(lm);
         prompts = BenchSupport.randomPrompts(PROMPTS, 8, 16, lm.config().vocabSize, 1234);

@@ -47,6 +47,10 @@ public class Gpt2SmallBench {
     @Param({"0"})
     public int threads;
 
+    /** OpenBLAS threads set at start-up; −1 = leave them to raftj (the default). */
+    @Param({"-1"})
+    public int blas;
+
     private CausalLM lm;
     private Generator generator;
     private List<int[]> prompts;
@@ -58,6 +62,7 @@ public class Gpt2SmallBench {
     @Setup(Level.Trial)
     public void setup(BenchmarkParams params) {
         Torch.init(threads);
+        if (blas > 0) org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(blas);
         lm = CausalLM.load(Gpt2Small.modelDir());
         Tokenizer tok = Tokenizer.load(Gpt2Small.modelDir());
         prompts = Gpt2Small.prompts(tok);
