@@ -8,7 +8,6 @@ import dev.raftj.core.UserError;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
@@ -61,10 +62,15 @@ public final class SafeTensors {
                 throw new UserError(file + ": malformed safetensors header: " + e.getMessage());
             }
             long dataStart = 8 + headerLen;
+            // The whole file as one private (copy-on-write) memory map owned by LibTorch: tensors are
+            // views into it, nothing is read or copied until used, and the mapping lives as long as
+            // any of them. Training writes into private pages; the file never changes.
+            Tensor whole = torch.from_file(file.toString(), new BoolOptional(false), new LongOptional(fileSize),
+                    new TensorOptions(ScalarType.Byte));
             for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 if (e.getKey().equals("__metadata__")) continue;
-                out.put(e.getKey(), readTensor(ch, file, e.getKey(), e.getValue(), dataStart, fileSize));
+                out.put(e.getKey(), readTensor(whole, file, e.getKey(), e.getValue(), dataStart, fileSize));
             }
         } catch (NoSuchFileException e) {
             throw new UserError(file + ": file not found");
@@ -74,8 +80,8 @@ public final class SafeTensors {
         return out;
     }
 
-    private static Tensor readTensor(FileChannel ch, Path file, String name, JsonNode info, long dataStart,
-                                     long fileSize) throws IOException {
+    private static Tensor readTensor(Tensor whole, Path file, String name, JsonNode info, long dataStart,
+                                     long fileSize) {
         ScalarType dtype = dtype(file, name, info.path("dtype").asText());
         JsonNode shapeNode = info.path("shape");
         long[] shape = new long[shapeNode.size()];
@@ -89,13 +95,11 @@ public final class SafeTensors {
                     "[" + begin + ", " + end + "] does not hold " + bytes + " bytes of shape " + java.util.Arrays.toString(shape));
         }
         if (bytes == 0) return torch.empty(shape, new TensorOptions(dtype), null);
-        MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + begin, bytes);
-        BytePointer p = new BytePointer(map);
-        try {
-            return torch.from_blob(p, shape, new TensorOptions(dtype)).clone();
-        } finally {
-            p.close();
-        }
+        Tensor raw = whole.narrow(0, dataStart + begin, bytes);
+        // A dtype view needs an offset that is a multiple of the element size (safetensors writers
+        // align data); otherwise copy this tensor's bytes out first.
+        if ((dataStart + begin) % torch.elementSize(dtype) != 0) raw = raw.clone();
+        return raw.view(dtype).view(shape);
     }
 
     /** Reads a checkpoint folder's weights: model.safetensors, or the shards its index names. */
