@@ -118,6 +118,7 @@ public abstract class Backbone {
     public Tensor forward(Tensor ids, Tensor positions, Tensor keyMask, KvCache cache) {
         int t = (int) ids.size(1);
         int past = cache == null ? 0 : cache.length;
+        Torch.gemmRows(ids.size(0) * t, config.hidden, config.intermediate);
         Tensor newMask = keyMask.to(torch.ScalarType.Bool);
         Tensor allKeys = cache == null ? newMask : cache.appendMask(newMask, t);
         Tensor mask = attentionMask(allKeys, t, past);

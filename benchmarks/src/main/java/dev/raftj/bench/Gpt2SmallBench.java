@@ -47,7 +47,10 @@ public class Gpt2SmallBench {
     @Param({"0"})
     public int threads;
 
-    /** OpenBLAS threads set at start-up; −1 = leave them to raftj (the default). */
+    /**
+     * OpenBLAS threads: −1 = raftj's choice (the default); n > 0 = n fixed (system property
+     * raftj.blas.threads, which builds with the per-size rule honour; older builds just start so).
+     */
     @Param({"-1"})
     public int blas;
 
@@ -61,6 +64,7 @@ public class Gpt2SmallBench {
 
     @Setup(Level.Trial)
     public void setup(BenchmarkParams params) {
+        if (blas > 0) System.setProperty("raftj.blas.threads", Integer.toString(blas));
         Torch.init(threads);
         if (blas > 0) org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(blas);
         lm = CausalLM.load(Gpt2Small.modelDir());
