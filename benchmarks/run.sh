@@ -45,6 +45,9 @@ JAR="$ROOT/benchmarks/target/benchmarks.jar"
 # DESIGN.md: OpenBLAS threads on top of LibTorch's intra-op threads oversubscribe the cores.
 # OpenBLAS reads this when it loads; JMH forks inherit the environment (each fork prints it).
 export OPENBLAS_NUM_THREADS=1
+# Idle OpenBLAS workers sleep at once instead of spinning ~0.1 s: needed before raftj gives large
+# GEMMs more than one BLAS thread (Torch.gemmRows; 124M models), harmless with one.
+export OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}"
 # Sleeping OpenMP workers: spinning ones collapse when other processes share the cores (see raftj).
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.InferenceMode;
+import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
@@ -20,8 +21,9 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Batched generation with a KV cache. Prompts are left-padded into batches (K copies each,
- * prompt-major, at most batchRows sequences a pass), each prefilled once, then decoded token by
+ * Batched generation with a KV cache. Prompts are left-padded into batches (at most batchRows
+ * sequences a pass, K rows per prompt, prompt-major); each prompt is prefilled once and its K
+ * samples share that prefill (KV cache and last-position logits), then all rows decode token by
  * token; position ids follow the attention mask (cumulative sum − 1) as in HF generation, so
  * padded rows match unpadded ones.
  */
@@ -100,27 +102,43 @@ public final class Generator {
         int[] length = new int[rows];
         boolean[] ended = new boolean[rows];
         try (PointerScope scope = new PointerScope(); InferenceMode guard = new InferenceMode()) {
-            long[] ids = new long[rows * promptLen];
-            long[] mask = new long[rows * promptLen];
+            // Each prompt is prefilled once; its K samples then share that KV cache (copied into
+            // K adjacent rows) and its last-position logits. HF expands the prompts K times first.
+            int unique = prompts.size();
+            long[] ids = new long[unique * promptLen];
+            long[] mask = new long[unique * promptLen];
             Arrays.fill(ids, padId);
-            for (int r = 0; r < rows; r++) {
-                int[] p = prompts.get(r / k);
+            for (int r = 0; r < unique; r++) {
+                int[] p = prompts.get(r);
                 for (int j = 0; j < p.length; j++) {
                     ids[r * promptLen + promptLen - p.length + j] = p[j];
                     mask[r * promptLen + promptLen - p.length + j] = 1;
                 }
             }
             var device = model.device();
-            Tensor idsT = Torch.longs(ids, rows, promptLen).to(device, ScalarType.Long);
-            Tensor maskT = Torch.longs(mask, rows, promptLen).to(device, ScalarType.Long);
+            Tensor idsT = Torch.longs(ids, unique, promptLen).to(device, ScalarType.Long);
+            Tensor maskT = Torch.longs(mask, unique, promptLen).to(device, ScalarType.Long);
             Tensor positions = Positions.fromMask(maskT);
-            Tensor next = positions.narrow(1, promptLen - 1, 1).add(new Scalar(1));
             Kernels.SamplingRows rowParams = rowParams(rows, params, device);
             Tensor eosMask = eosMask(device);
             Tensor ones = torch.ones(new long[] {rows, 1}, Torch.options(ScalarType.Long, device));
-            KvCache cache = model.newCache(rows, promptLen + params.maxNewTokens());
-            // One [rows, V] buffer outlives the per-step scopes; each step's logits are copied in.
-            Tensor logits = model.logits(idsT, positions, maskT, cache).select(1, promptLen - 1).contiguous();
+            int capacity = promptLen + params.maxNewTokens();
+            KvCache cache;
+            Tensor logits; // one [rows, V] buffer outlives the per-step scopes; each step's logits are copied in
+            Tensor next;
+            if (k == 1) {
+                cache = model.newCache(rows, capacity);
+                logits = model.lastLogits(idsT, positions, maskT, cache).contiguous();
+                next = positions.narrow(1, promptLen - 1, 1).add(new Scalar(1));
+            } else {
+                try (KvCache prefill = model.newCache(unique, promptLen)) {
+                    Tensor last = model.lastLogits(idsT, positions, maskT, prefill);
+                    cache = prefill.repeatRows(k, capacity);
+                    logits = last.repeat_interleave(k, new LongOptional(0), new LongOptional());
+                }
+                next = positions.narrow(1, promptLen - 1, 1).add(new Scalar(1))
+                        .repeat_interleave(k, new LongOptional(0), new LongOptional());
+            }
             for (int step = 0; step < params.maxNewTokens(); step++) {
                 try (PointerScope stepScope = new PointerScope()) {
                     if (!Finite.all(logits)) {
@@ -145,7 +163,7 @@ public final class Generator {
                         allDone &= ended[r];
                     }
                     if (allDone || step == params.maxNewTokens() - 1) break;
-                    logits.copy_(model.logits(s.tokens().view(rows, 1), next, ones, cache).select(1, 0));
+                    logits.copy_(model.lastLogits(s.tokens().view(rows, 1), next, ones, cache));
                     next.add_(new Scalar(1));
                 }
             }

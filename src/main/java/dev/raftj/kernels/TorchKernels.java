@@ -23,22 +23,42 @@ public final class TorchKernels implements Kernels {
         return "torch";
     }
 
+    /** Host-side facts about one SamplingRows object, read once (4 small device reads) and reused per step. */
+    private record RowFlags(SamplingRows rows, boolean filtering, boolean anyGreedy, boolean unitTemperature) {}
+
+    private volatile RowFlags flags;
+
+    private RowFlags flags(SamplingRows rows) {
+        RowFlags f = flags;
+        if (f == null || f.rows() != rows) {
+            Tensor t = rows.temperature();
+            f = new RowFlags(rows, filtering(rows), t.le(new Scalar(0.0)).sum().item_long() > 0,
+                    t.ne(new Scalar(1.0)).sum().item_long() == 0);
+            flags = f;
+        }
+        return f;
+    }
+
     @Override
     public Sampled sample(Tensor logits, SamplingRows rows, long seed, long offset) {
         Tensor raw = logits.to(ScalarType.Float);
         long b = raw.size(0), v = raw.size(1);
-        Tensor logprobsAll = torch.log_softmax(raw, 1);
+        RowFlags f = flags(rows);
+        // log p(token) = logit − logsumexp(logits): one reduction instead of a [B, V] log_softmax.
+        Tensor lse = raw.logsumexp(new long[] {1}, true);
         Tensor temperature = rows.temperature().to(ScalarType.Float).unsqueeze(1);
         Tensor greedy = temperature.le(new Scalar(0.0)).squeeze(1);
-        Tensor scaled = raw.div(torch.clamp_min(temperature, new Scalar(1e-6)));
-        Tensor greedyTok = raw.argmax(new LongOptional(1), false);
-        if (!filtering(rows)) {
-            // No top-k/top-p/min-p on any row: inverse CDF in vocabulary order, no sort needed.
+        // Dividing by 1 changes nothing, so all-temperature-1 batches skip the [B, V] division.
+        Tensor scaled = f.unitTemperature() ? raw : raw.div(torch.clamp_min(temperature, new Scalar(1e-6)));
+        Tensor greedyTok = f.anyGreedy() ? raw.argmax(new LongOptional(1), false) : null;
+        if (!f.filtering()) {
+            // No top-k/top-p/min-p on any row: inverse CDF in vocabulary order, no sort needed. The
+            // CDF never decreases, so the number of entries ≤ u is a binary search.
             Tensor cdf = torch.softmax(scaled, 1).cumsum(1);
             Tensor u = uniform(b, seed, offset).to(raw.device(), ScalarType.Float).unsqueeze(1)
                     .mul(cdf.narrow(1, v - 1, 1));
-            Tensor drawn = clampIndex(cdf.le(u).sum(new long[] {1}, false, null), v);
-            return finish(logprobsAll, torch.where(greedy, greedyTok, drawn));
+            Tensor drawn = clampIndex(torch.searchsorted(cdf, u, false, true, new org.bytedeco.pytorch.StringViewOptional(), new org.bytedeco.pytorch.TensorOptional()).squeeze(1), v);
+            return finish(raw, lse, greedyTok == null ? drawn : torch.where(greedy, greedyTok, drawn));
         }
         // Stable descending sort: among equal logits the lower index comes first.
         T_TensorTensor_T sorted = torch.sort(scaled, new BoolOptional(true), 1, true);
@@ -65,7 +85,7 @@ public final class TorchKernels implements Kernels {
         // First sorted position whose cumulative mass exceeds u (never a dropped one: mass 0 adds nothing).
         Tensor pos = clampIndex(cdf.le(u).sum(new long[] {1}, true, null), v);
         Tensor sampledTok = sortedIdx.gather(1, pos).squeeze(1);
-        return finish(logprobsAll, torch.where(greedy, greedyTok, sampledTok));
+        return finish(raw, lse, greedyTok == null ? sampledTok : torch.where(greedy, greedyTok, sampledTok));
     }
 
     /** True when some row uses top-k, top-p or min-p (one small host read per call). */
@@ -81,8 +101,8 @@ public final class TorchKernels implements Kernels {
                 new org.bytedeco.pytorch.ScalarOptional(new Scalar(v - 1)));
     }
 
-    private static Sampled finish(Tensor logprobsAll, Tensor tokens) {
-        return new Sampled(tokens, logprobsAll.gather(1, tokens.unsqueeze(1)).squeeze(1));
+    private static Sampled finish(Tensor raw, Tensor lse, Tensor tokens) {
+        return new Sampled(tokens, raw.gather(1, tokens.unsqueeze(1)).sub(lse).squeeze(1));
     }
 
     /** B uniforms in [0, 1) from a CPU generator keyed by (seed, offset): reproducible anywhere. */

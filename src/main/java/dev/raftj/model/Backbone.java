@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -118,14 +119,34 @@ public abstract class Backbone {
     public Tensor forward(Tensor ids, Tensor positions, Tensor keyMask, KvCache cache) {
         int t = (int) ids.size(1);
         int past = cache == null ? 0 : cache.length;
+        Torch.gemmRows(ids.size(0) * t, config.hidden, config.intermediate);
         Tensor newMask = keyMask.to(torch.ScalarType.Bool);
         Tensor allKeys = cache == null ? newMask : cache.appendMask(newMask, t);
         Tensor mask = attentionMask(allKeys, t, past);
         Tensor x = embed(ids, positions);
         Object prepared = prepare(positions);
-        for (int i = 0; i < config.layers; i++) x = block(i, x, mask, prepared, cache);
+        // Each layer's temporaries are released when the layer ends, not when the caller's
+        // PointerScope closes: otherwise every intermediate of every layer stays resident until
+        // then (1.9 GB for a 124M forward on 64 × 46 tokens). Autograd keeps what backward needs
+        // on its own; each layer's input is let go as soon as its output exists. Without an
+        // enclosing scope the garbage collector frees them, as before.
+        PointerScope outer = PointerScope.getInnerScope();
+        for (int i = 0; i < config.layers; i++) {
+            if (outer == null) {
+                x = block(i, x, mask, prepared, cache);
+                continue;
+            }
+            Tensor in = x;
+            try (PointerScope layer = new PointerScope()) {
+                x = block(i, in, mask, prepared, cache);
+                outer.attach(x);
+            }
+            outer.detach(in); // the layer's input is no longer needed (autograd holds its own reference)
+        }
         if (cache != null) cache.advance(t);
-        return finalNorm(x);
+        Tensor out = finalNorm(x);
+        if (outer != null) outer.detach(x);
+        return out;
     }
 
     /**

@@ -108,6 +108,20 @@ public final class CausalLM {
         return torch.linear(hidden(ids, positions, keyMask, cache), head);
     }
 
+    /** The vocabulary head on hidden states [..., d]: logits [..., V]. */
+    public Tensor head(Tensor hidden) {
+        return torch.linear(hidden, head);
+    }
+
+    /**
+     * Logits [B, V] of the last position only (generation's prefill with left-padded prompts):
+     * the head runs on B rows instead of B·T.
+     */
+    public Tensor lastLogits(Tensor ids, Tensor positions, Tensor keyMask, KvCache cache) {
+        Tensor h = hidden(ids, positions, keyMask, cache);
+        return head(h.select(1, h.size(1) - 1));
+    }
+
     /** Logits [B, T, V] for a padded batch, positions from the mask (cumulative sum − 1). */
     public Tensor logits(Tensor ids, Tensor keyMask) {
         return logits(ids, Positions.fromMask(keyMask), keyMask, null);

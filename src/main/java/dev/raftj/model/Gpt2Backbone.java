@@ -85,7 +85,10 @@ final class Gpt2Backbone extends Backbone {
                 new TensorOptional(w(name + ".bias")), config.normEps, false);
     }
 
+    /** HF's Conv1D: bias + x·W in one addmm (as HF computes it), on x viewed as 2-D. */
     private Tensor conv1d(Tensor x, String name) {
-        return torch.matmul(x, w(name + ".weight")).add(w(name + ".bias"));
+        Tensor weight = w(name + ".weight");
+        long b = x.size(0), t = x.size(1);
+        return torch.addmm(w(name + ".bias"), x.reshape(b * t, x.size(2)), weight).view(b, t, weight.size(1));
     }
 }

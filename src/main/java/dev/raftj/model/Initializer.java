@@ -215,6 +215,207 @@ public final class Initializer {
         return g;
     }
 
+    /**
+     * The weights of a new model described by a Hugging Face config (GPT-2, Llama, Qwen2; causal LM
+     * or sequence classification), under HF's names, drawn in a fixed order from one seeded CPU
+     * generator. GPT-2 draws exactly as {@link #gpt2Weights(Gpt2Spec, long)} (same config, same
+     * bytes), then an untied {@code lm_head.weight} or a {@code score.weight}. Llama/Qwen2 follow
+     * HF's {@code _init_weights}: linear and embedding weights N(0, initializer_range²), the
+     * embedding row of {@code pad_token_id} zero, biases 0 (Qwen2's q/k/v biases; Llama's when
+     * {@code attention_bias} / {@code mlp_bias}), RMSNorm weights 1. Float32; {@code dtype} (or
+     * {@code torch_dtype}) bfloat16 / float16 in the config stores that dtype instead.
+     */
+    public static Map<String, Tensor> weights(ModelConfig c, long seed) {
+        double std = c.raw.path("initializer_range").asDouble(INITIALIZER_RANGE);
+        if (!(std > 0 && std < 10)) throw UserError.field(c.file, "initializer_range", "must lie in (0, 10), got " + std);
+        Generator gen = torch.createCPUGenerator(seed);
+        try {
+            Map<String, Tensor> w = c.family == ModelConfig.Family.GPT2 ? gpt2Weights(c, gen, std) : llamaWeights(c, gen, std);
+            if (c.sequenceClassification) {
+                w.put("score.weight", normal(gen, std, c.numLabels, c.hidden));
+            } else if (!c.tieEmbeddings) {
+                w.put("lm_head.weight", normal(gen, std, c.vocabSize, c.hidden));
+            }
+            ScalarType dtype = storedDtype(c);
+            if (dtype != ScalarType.Float) w.replaceAll((k, t) -> t.to(dtype));
+            return w;
+        } finally {
+            gen.close();
+        }
+    }
+
+    private static Map<String, Tensor> gpt2Weights(ModelConfig c, Generator gen, double std) {
+        if ((long) c.heads * c.headDim != c.hidden) {
+            throw UserError.field(c.file, "n_head", c.heads + " does not divide n_embd " + c.hidden);
+        }
+        requirePositive(c, "n_positions", c.maxPositions);
+        requirePositive(c, "n_inner", c.intermediate);
+        long d = c.hidden, inner = c.intermediate;
+        double projStd = std / Math.sqrt(2.0 * c.layers);
+        Map<String, Tensor> w = new LinkedHashMap<>();
+        String t = "transformer.";
+        w.put(t + "wte.weight", normal(gen, std, c.vocabSize, d));
+        w.put(t + "wpe.weight", normal(gen, std, c.maxPositions, d));
+        for (int i = 0; i < c.layers; i++) {
+            String p = t + "h." + i + ".";
+            w.put(p + "ln_1.weight", ones(d));
+            w.put(p + "ln_1.bias", zeros(d));
+            w.put(p + "attn.c_attn.weight", normal(gen, std, d, 3 * d));
+            w.put(p + "attn.c_attn.bias", zeros(3 * d));
+            w.put(p + "attn.c_proj.weight", normal(gen, projStd, d, d));
+            w.put(p + "attn.c_proj.bias", zeros(d));
+            w.put(p + "ln_2.weight", ones(d));
+            w.put(p + "ln_2.bias", zeros(d));
+            w.put(p + "mlp.c_fc.weight", normal(gen, std, d, inner));
+            w.put(p + "mlp.c_fc.bias", zeros(inner));
+            w.put(p + "mlp.c_proj.weight", normal(gen, projStd, inner, d));
+            w.put(p + "mlp.c_proj.bias", zeros(d));
+        }
+        w.put(t + "ln_f.weight", ones(d));
+        w.put(t + "ln_f.bias", zeros(d));
+        return w;
+    }
+
+    private static Map<String, Tensor> llamaWeights(ModelConfig c, Generator gen, double std) {
+        requirePositive(c, "max_position_embeddings", c.maxPositions);
+        requirePositive(c, "intermediate_size", c.intermediate);
+        requirePositive(c, "head_dim", c.headDim);
+        if (c.headDim % 2 != 0) throw UserError.field(c.file, "head_dim", "must be even for RoPE, got " + c.headDim);
+        boolean qwen2 = c.modelType.equals("qwen2");
+        boolean attnBias = qwen2 || c.raw.path("attention_bias").asBoolean(false);
+        boolean outBias = !qwen2 && c.raw.path("attention_bias").asBoolean(false);
+        boolean mlpBias = c.raw.path("mlp_bias").asBoolean(false);
+        long d = c.hidden, qd = (long) c.heads * c.headDim, kvd = (long) c.kvHeads * c.headDim, inner = c.intermediate;
+        Map<String, Tensor> w = new LinkedHashMap<>();
+        String m = "model.";
+        Tensor emb = normal(gen, std, c.vocabSize, d);
+        if (c.padTokenId >= 0 && c.padTokenId < c.vocabSize) emb.select(0, c.padTokenId).zero_();
+        w.put(m + "embed_tokens.weight", emb);
+        for (int i = 0; i < c.layers; i++) {
+            String p = m + "layers." + i + ".";
+            linear(w, gen, std, p + "self_attn.q_proj", qd, d, attnBias);
+            linear(w, gen, std, p + "self_attn.k_proj", kvd, d, attnBias);
+            linear(w, gen, std, p + "self_attn.v_proj", kvd, d, attnBias);
+            linear(w, gen, std, p + "self_attn.o_proj", d, qd, outBias);
+            linear(w, gen, std, p + "mlp.gate_proj", inner, d, mlpBias);
+            linear(w, gen, std, p + "mlp.up_proj", inner, d, mlpBias);
+            linear(w, gen, std, p + "mlp.down_proj", d, inner, mlpBias);
+            w.put(p + "input_layernorm.weight", ones(d));
+            w.put(p + "post_attention_layernorm.weight", ones(d));
+        }
+        w.put(m + "norm.weight", ones(d));
+        return w;
+    }
+
+    private static void linear(Map<String, Tensor> w, Generator gen, double std, String name, long out, long in,
+                               boolean bias) {
+        w.put(name + ".weight", normal(gen, std, out, in));
+        if (bias) w.put(name + ".bias", zeros(out));
+    }
+
+    private static void requirePositive(ModelConfig c, String field, long v) {
+        if (v <= 0) throw UserError.field(c.file, field, "must be positive, got " + v);
+    }
+
+    private static ScalarType storedDtype(ModelConfig c) {
+        String field = c.raw.has("dtype") ? "dtype" : "torch_dtype";
+        var n = c.raw.get(field);
+        if (n == null || n.isNull()) return ScalarType.Float;
+        return switch (n.asText()) {
+            case "float32" -> ScalarType.Float;
+            case "bfloat16" -> ScalarType.BFloat16;
+            case "float16" -> ScalarType.Half;
+            default -> throw UserError.field(c.file, field, "expected float32, bfloat16 or float16, got " + n);
+        };
+    }
+
+    /**
+     * Writes a new seeded checkpoint folder {@code out} (which must not exist, or be empty) as
+     * {@code save_pretrained} would lay it out: config.json (the given config, with a default
+     * {@code architectures} when it names none), generation_config.json (bos/eos/pad of the config),
+     * model.safetensors ({@link #weights(ModelConfig, long)}) and the tokenizer files of
+     * {@code tokenizerDir} (tokenizer.json required). Everything is written to a sibling temp
+     * folder, which is then renamed: the folder appears whole or not at all.
+     *
+     * @return the number of parameters written
+     */
+    public static long checkpoint(ModelConfig config, Path tokenizerDir, long seed, Path out) {
+        Path tokenizerJson = tokenizerDir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(tokenizerJson)) {
+            throw new UserError(tokenizerJson + ": file not found (--tokenizer names a folder holding tokenizer.json)");
+        }
+        int tokenizerVocab = dev.raftj.data.BpeTokenizer.load(tokenizerJson).vocabSize();
+        if (tokenizerVocab > config.vocabSize) {
+            throw UserError.field(config.file, "vocab_size", config.vocabSize + " is smaller than the "
+                    + tokenizerVocab + " ids of " + tokenizerJson);
+        }
+        for (String f : new String[] {"bos_token_id", "eos_token_id", "pad_token_id"}) {
+            var n = config.raw.get(f);
+            if (n == null || n.isNull()) continue;
+            for (var id : n.isArray() ? n : java.util.List.of(n)) {
+                if (!id.canConvertToInt() || id.asInt() < 0 || id.asInt() >= config.vocabSize) {
+                    throw UserError.field(config.file, f, "id " + id + " outside the vocabulary of " + config.vocabSize);
+                }
+            }
+        }
+        Path abs = out.toAbsolutePath().normalize();
+        try {
+            if (Files.exists(abs)) {
+                if (!Files.isDirectory(abs)) throw new UserError(out + ": exists and is not a folder");
+                try (var s = Files.list(abs)) {
+                    if (s.findAny().isPresent()) throw new UserError(out + ": folder is not empty (init writes a new checkpoint)");
+                }
+            }
+            Files.createDirectories(abs.getParent());
+        } catch (IOException e) {
+            throw new UserError(out + ": cannot create folder: " + e.getMessage(), e);
+        }
+        Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        long params = 0;
+        try {
+            Checkpoint.deleteTree(tmp);
+            Files.createDirectories(tmp);
+            try (PointerScope scope = new PointerScope()) {
+                Map<String, Tensor> w = weights(config, seed);
+                for (Tensor t : w.values()) params += t.numel();
+                SafeTensors.write(tmp.resolve(SafeTensors.SINGLE), w, Map.of("format", "pt"));
+            }
+            ObjectNode cfg = config.raw.deepCopy();
+            if (!cfg.has("architectures")) {
+                cfg.putArray("architectures").add(switch (config.modelType) {
+                    case "gpt2" -> "GPT2LMHeadModel";
+                    case "qwen2" -> "Qwen2ForCausalLM";
+                    default -> "LlamaForCausalLM";
+                });
+            }
+            writeJson(tmp.resolve("config.json"), cfg);
+            if (!config.sequenceClassification) {
+                ObjectNode g = JSON.createObjectNode();
+                g.put("_from_model_config", true);
+                for (String f : new String[] {"bos_token_id", "eos_token_id", "pad_token_id"}) {
+                    if (config.raw.hasNonNull(f)) g.set(f, config.raw.get(f));
+                }
+                writeJson(tmp.resolve("generation_config.json"), g);
+            }
+            for (String f : new String[] {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                    "vocab.json", "merges.txt"}) {
+                Path src = tokenizerDir.resolve(f);
+                if (Files.isRegularFile(src)) Files.copy(src, tmp.resolve(f));
+            }
+            if (Files.exists(abs)) Files.delete(abs); // empty, checked above
+            Files.move(tmp, abs, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UserError(out + ": cannot write checkpoint: " + e.getMessage(), e);
+        } finally {
+            try {
+                Checkpoint.deleteTree(tmp);
+            } catch (IOException ignored) {
+                // best effort: a leftover temp folder is named after this process
+            }
+        }
+        return params;
+    }
+
     private static Tensor normal(Generator gen, double std, long... shape) {
         return torch.randn(shape, new GeneratorOptional(gen), new TensorOptions(ScalarType.Float))
                 .mul(new Scalar(std));

@@ -16,6 +16,14 @@ public final class KvCache implements AutoCloseable {
     final int capacity;
     int length;
 
+    private KvCache(Tensor[] keys, Tensor[] values, Tensor keyMask, int capacity, int length) {
+        this.keys = keys;
+        this.values = values;
+        this.keyMask = keyMask;
+        this.capacity = capacity;
+        this.length = length;
+    }
+
     public KvCache(ModelConfig c, long batch, int capacity, TensorOptions options) {
         this.capacity = capacity;
         keys = new Tensor[c.layers];
@@ -47,6 +55,42 @@ public final class KvCache implements AutoCloseable {
         keys[layer].narrow(2, length, t).copy_(k);
         values[layer].narrow(2, length, t).copy_(v);
         return new Tensor[] {keys[layer].narrow(2, 0, length + t), values[layer].narrow(2, 0, length + t)};
+    }
+
+    /**
+     * A new cache of {@code k} copies of each row (row r becomes rows r·k … r·k+k−1, the
+     * prompt-major layout of generation) with room for {@code capacity} positions, holding this
+     * cache's {@link #length()} positions. This is how K samples share one prefill of their prompt.
+     */
+    public KvCache repeatRows(int k, int capacity) {
+        if (capacity < length) throw new IllegalArgumentException("capacity " + capacity + " < length " + length);
+        Tensor[] ks = new Tensor[keys.length], vs = new Tensor[values.length];
+        for (int i = 0; i < keys.length; i++) {
+            ks[i] = grow(keys[i], k, capacity, 2);
+            vs[i] = grow(values[i], k, capacity, 2);
+        }
+        return new KvCache(ks, vs, grow(keyMask, k, capacity, 1), capacity, length);
+    }
+
+    private Tensor grow(Tensor t, int k, int capacity, int dim) {
+        long[] shape = Torch.shape(t);
+        shape[0] *= k;
+        shape[dim] = capacity;
+        Tensor out = torch.zeros(shape, new TensorOptions(t.scalar_type()).device(new org.bytedeco.pytorch.DeviceOptional(t.device())));
+        if (length > 0) {
+            // [B, …] → [B, k, …] → [B·k, …]: each row repeated k times, adjacent.
+            Tensor src = t.narrow(dim, 0, length);
+            long[] view = new long[shape.length + 1];
+            long[] srcShape = Torch.shape(src);
+            view[0] = srcShape[0];
+            view[1] = k;
+            for (int j = 1; j < srcShape.length; j++) view[j + 1] = srcShape[j];
+            long[] expanded = view.clone();
+            long[] unsq = view.clone();
+            unsq[1] = 1;
+            out.narrow(dim, 0, length).view(view).copy_(src.view(unsq).expand(expanded));
+        }
+        return out;
     }
 
     void advance(int t) {

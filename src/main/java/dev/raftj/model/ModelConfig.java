@@ -179,7 +179,11 @@ public final class ModelConfig {
 
     /** Reads {@code dir/config.json}. */
     public static ModelConfig load(Path dir) {
-        Path file = dir.resolve("config.json");
+        return loadFile(dir.resolve("config.json"));
+    }
+
+    /** Reads a config.json under any name (e.g. {@code benchmarks/gpt2-small.json}). */
+    public static ModelConfig loadFile(Path file) {
         JsonNode node;
         try {
             node = JSON.readTree(Files.readString(file));

@@ -8,7 +8,6 @@ import dev.raftj.core.UserError;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -23,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
@@ -42,17 +43,13 @@ public final class SafeTensors {
 
     /** HF's safetensors refuses headers over 100 MB; so does raftj (a bigger one is corruption). */
     static final long MAX_HEADER_BYTES = 100_000_000L;
-    /** Tensors are copied and scanned in chunks this size, while the chunk is still in cache. */
-    private static final long CHUNK_BYTES = 1 << 20;
-    /** The file is mapped in windows this size at most (one mapping cannot exceed 2 GiB). */
-    private static final long WINDOW_BYTES = 1L << 30;
     private static final ObjectMapper STRICT_JSON = new ObjectMapper()
             .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     /** One tensor's entry in a header, checked. */
     private record Entry(String name, ScalarType dtype, long[] shape, long begin, long end) {}
 
-    /** Reads every tensor of one file, in its stored dtype, into LibTorch-owned CPU memory. */
+    /** Reads every tensor of one file, in its stored dtype, as views of a LibTorch-owned memory map. */
     public static Map<String, Tensor> read(Path file) {
         return read(file, false);
     }
@@ -61,9 +58,9 @@ public final class SafeTensors {
      * Reads every tensor of one file. The header is checked as a whole before any data is read:
      * known dtypes, shapes of non-negative sizes whose byte length (in 64-bit arithmetic) equals
      * the offsets' span, offsets inside the data and no two tensors overlapping. With
-     * {@code requireFinite} every floating tensor is scanned for NaN and ±∞ while it is copied
-     * (chunk by chunk, so the scan reads memory that is already in cache: loading does not get
-     * slower) and a non-finite one is an error naming the tensor.
+     * {@code requireFinite} every floating tensor is scanned for NaN and ±∞ (one vectorised pass
+     * over the mapped pages, which also pages the weights in) and a non-finite one is an error
+     * naming the tensor.
      */
     public static Map<String, Tensor> read(Path file, boolean requireFinite) {
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -105,7 +102,12 @@ public final class SafeTensors {
             }
             long dataStart = 8 + headerLen;
             List<Entry> entries = entries(file, header, fileSize - dataStart);
-            for (Entry e : entries) out.put(e.name(), readTensor(ch, file, e, dataStart, requireFinite));
+            // The whole file as one private (copy-on-write) memory map owned by LibTorch: tensors are
+            // views into it, nothing is copied, and the mapping lives as long as any of them.
+            // Training writes into private pages; the file never changes.
+            Tensor whole = torch.from_file(file.toString(), new BoolOptional(false), new LongOptional(fileSize),
+                    new TensorOptions(ScalarType.Byte));
+            for (Entry e : entries) out.put(e.name(), readTensor(whole, file, e, dataStart, requireFinite));
         } catch (NoSuchFileException e) {
             throw new UserError(file + ": file not found");
         } catch (IOException e) {
@@ -181,35 +183,15 @@ public final class SafeTensors {
         return entries;
     }
 
-    private static Tensor readTensor(FileChannel ch, Path file, Entry e, long dataStart, boolean requireFinite)
-            throws IOException {
-        Tensor t = torch.empty(e.shape(), new TensorOptions(e.dtype()), null);
+    private static Tensor readTensor(Tensor whole, Path file, Entry e, long dataStart, boolean requireFinite) {
         long bytes = e.end() - e.begin();
-        if (bytes == 0) return t;
-        long es = torch.elementSize(e.dtype()), n = bytes / es;
-        boolean scan = requireFinite && t.is_floating_point();
-        boolean finite = true;
-        Tensor flat = t.view(-1);
-        long windowElems = WINDOW_BYTES / es, chunkElems = CHUNK_BYTES / es;
-        for (long w0 = 0; w0 < n; w0 += windowElems) {
-            long wn = Math.min(windowElems, n - w0);
-            MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin() + w0 * es, wn * es);
-            try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
-                BytePointer p = new BytePointer(map);
-                Tensor src = torch.from_blob(p, new long[] {wn}, new TensorOptions(e.dtype()));
-                for (long c0 = 0; c0 < wn; c0 += chunkElems) {
-                    long cn = Math.min(chunkElems, wn - c0);
-                    Tensor dst = flat.narrow(0, w0 + c0, cn);
-                    dst.copy_(src.narrow(0, c0, cn));
-                    if (scan && finite) finite = dev.raftj.torch.Finite.all(dst);
-                }
-            } finally {
-                // The pointer does not keep the mapping alive: without this fence the buffer may be
-                // collected (and unmapped) while LibTorch's threads still copy from it (a SIGSEGV).
-                java.lang.ref.Reference.reachabilityFence(map);
-            }
-        }
-        if (!finite) {
+        if (bytes == 0) return torch.empty(e.shape(), new TensorOptions(e.dtype()), null);
+        Tensor raw = whole.narrow(0, dataStart + e.begin(), bytes);
+        // A dtype view needs an offset that is a multiple of the element size (safetensors writers
+        // align data); otherwise copy this tensor's bytes out first.
+        if ((dataStart + e.begin()) % torch.elementSize(e.dtype()) != 0) raw = raw.clone();
+        Tensor t = raw.view(e.dtype()).view(e.shape());
+        if (requireFinite && t.is_floating_point() && !dev.raftj.torch.Finite.all(t)) {
             throw new UserError(file + ": tensor '" + e.name() + "' holds non-finite values ("
                     + dev.raftj.torch.Finite.describe(t) + "): a corrupted or diverged checkpoint, which raftj will not run");
         }

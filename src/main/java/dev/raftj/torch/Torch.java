@@ -12,24 +12,84 @@ import org.bytedeco.pytorch.global.torch;
 /** Small conveniences over the JavaCPP LibTorch API: Java arrays in and out, threads. */
 public final class Torch {
     private static volatile boolean threadsSet;
+    private static volatile int intraOpThreads = 1;
+    /** System property raftj.blas.threads: a fixed OpenBLAS thread count instead of the rule (0 = the rule). */
+    private static volatile int forcedBlasThreads;
+    /** OpenBLAS threads now set (−1: not yet set by raftj). */
+    private static int blasThreads = -1;
+    /** Whether OpenBLAS's idle workers sleep quickly (OPENBLAS_THREAD_TIMEOUT ≤ 8), see {@link #gemmRows}. */
+    private static final boolean BLAS_WORKERS_SLEEP = quickSleep(System.getenv("OPENBLAS_THREAD_TIMEOUT"));
+
+    /**
+     * GEMMs of at least this many multiply-adds run on {@link #init}'s threads inside OpenBLAS;
+     * smaller ones on one thread. Measured here (2 cores): a [64×768]·[768×3072] product (151M)
+     * runs ~2× faster on 2 BLAS threads, while the tiny models' products (≤ 17M, ≤ 0.3 ms each)
+     * gain little and a second BLAS thread cost them up to 4× end to end; 32M is where one
+     * product takes about a millisecond on one core, so a worker's wake-up (tens of µs) is noise.
+     */
+    public static final long BLAS_PARALLEL_MACS = 1L << 25;
 
     private Torch() {}
 
     /**
      * Chooses the thread counts once, on purpose (DESIGN.md: oversubscription made a tiny step
-     * 100x slower): OpenBLAS single-threaded, LibTorch intra-op threads = {@code threads}
-     * (0 = available cores).
+     * 100x slower): LibTorch intra-op threads = {@code threads} (0 = available cores), OpenBLAS
+     * single-threaded until a forward with large GEMMs asks for more ({@link #gemmRows}).
      */
     public static synchronized void init(int threads) {
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        // OpenBLAS reads OPENBLAS_NUM_THREADS when it loads; the JavaCPP presets expose no setter,
-        // so the launcher script and the test runner export it as 1. Say so when it is missing.
+        // OpenBLAS reads OPENBLAS_NUM_THREADS when it loads; the launcher script and the test
+        // runner export it as 1 (and OPENBLAS_THREAD_TIMEOUT=4). Say so when it is missing.
         if (!"1".equals(System.getenv("OPENBLAS_NUM_THREADS"))) {
             System.getLogger("raftj").log(System.Logger.Level.DEBUG,
                     "OPENBLAS_NUM_THREADS is not 1: BLAS threads may oversubscribe the cores");
         }
         torch.set_num_threads(n);
+        intraOpThreads = n;
         threadsSet = true;
+        forcedBlasThreads = Integer.getInteger("raftj.blas.threads", 0);
+        setBlasThreads(forcedBlasThreads > 0 ? forcedBlasThreads : 1);
+    }
+
+    /**
+     * Sets OpenBLAS's threads for the GEMMs that follow, by their size: a forward of {@code rows}
+     * rows whose largest body product is [rows × inner]·[inner × outer] (GPT-2: d × 4d) uses
+     * {@link #init}'s thread count when that product has at least {@link #BLAS_PARALLEL_MACS}
+     * multiply-adds, else one thread. The backward of that forward runs with the same setting.
+     * More than one BLAS thread needs {@code OPENBLAS_THREAD_TIMEOUT} ≤ 8 in the environment
+     * (the launcher sets 4): OpenBLAS's default makes an idle worker spin for ~0.1 s after each
+     * product, stealing a core from LibTorch's own threads; measured here that made 124M
+     * generation 5× slower, not 2× faster. Without it, BLAS stays on one thread.
+     */
+    public static void gemmRows(long rows, long inner, long outer) {
+        int forced = forcedBlasThreads;
+        setBlasThreads(forced > 0 ? forced
+                : BLAS_WORKERS_SLEEP && rows * inner * outer >= BLAS_PARALLEL_MACS ? intraOpThreads : 1);
+    }
+
+    /** OpenBLAS threads (1 unless {@link #gemmRows} chose more). */
+    public static synchronized int blasThreads() {
+        return Math.max(blasThreads, 1);
+    }
+
+    private static synchronized void setBlasThreads(int n) {
+        if (n == blasThreads) return;
+        try {
+            org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(n);
+            blasThreads = n;
+        } catch (RuntimeException | LinkageError e) {
+            blasThreads = 1; // no OpenBLAS setter on this platform: leave the environment's choice
+        }
+    }
+
+    static boolean quickSleep(String timeout) {
+        if (timeout == null) return false;
+        try {
+            int t = Integer.parseInt(timeout.trim());
+            return t > 0 && t <= 8;
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     /** Calls {@link #init(int)} with the default once if nobody chose yet. */

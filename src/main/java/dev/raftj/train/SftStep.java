@@ -137,7 +137,7 @@ public final class SftStep implements AutoCloseable {
             if (model.hasDropout()) torch.manual_seed(stepSeed);
             model.setTraining(true);
             optimizer.zero_grad();
-            Tensor loss = SftLoss.maskedCrossEntropy(model.logits(ids, keyMask), labels);
+            Tensor loss = SftLoss.maskedCrossEntropy(model, ids, keyMask, labels);
             loss.backward();
             double norm = GradNorm.global(params);
             double lossValue = Torch.item(loss);

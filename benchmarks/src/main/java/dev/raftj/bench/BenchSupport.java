@@ -67,6 +67,17 @@ final class BenchSupport {
         }
     }
 
+    /** Peak resident set size of this process in kB (VmHWM in /proc/self/status), −1 if unreadable. */
+    static long peakRssKb() {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/self/status"))) {
+            return lines.filter(l -> l.startsWith("VmHWM:"))
+                    .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")))
+                    .findFirst().orElse(-1);
+        } catch (IOException | UncheckedIOException e) {
+            return -1;
+        }
+    }
+
     /** Number of OS threads in this process (entries of /proc/self/task), −1 if unreadable. */
     static int osThreads() {
         try (Stream<Path> s = Files.list(Path.of("/proc/self/task"))) {
@@ -82,6 +93,7 @@ final class BenchSupport {
                 + " OMP_NUM_THREADS=" + System.getenv("OMP_NUM_THREADS")
                 + " OMP_WAIT_POLICY=" + System.getenv("OMP_WAIT_POLICY")
                 + " torch.get_num_threads=" + org.bytedeco.pytorch.global.torch.get_num_threads()
+                + " blas_threads=" + org.bytedeco.openblas.presets.openblas_nolapack.blas_get_num_threads()
                 + " (requested " + requested + ", cores " + Runtime.getRuntime().availableProcessors() + ")"
                 + " os_threads=" + osThreads();
     }

@@ -47,13 +47,22 @@ public class GenerateBench {
     @Param({"0"})
     public int threads;
 
+    /**
+     * OpenBLAS threads: −1 = raftj's choice (the default); n > 0 = n fixed (system property
+     * raftj.blas.threads, which builds with the per-size rule honour; older builds just start so).
+     */
+    @Param({"-1"})
+    public int blas;
+
     private Generator generator;
     private List<int[]> prompts;
     private SamplingParams params;
 
     @Setup(Level.Trial)
     public void setup() {
+        if (blas > 0) System.setProperty("raftj.blas.threads", Integer.toString(blas));
         Torch.init(threads);
+        if (blas > 0) org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(blas);
         CausalLM lm = CausalLM.load(BenchSupport.model(model));
         generator = new Generator(lm);
         prompts = BenchSupport.randomPrompts(PROMPTS, 8, 16, lm.config().vocabSize, 1234);
