@@ -138,7 +138,7 @@ class InitCommandTest {
 
         Path heads = write(tmp.resolve("heads.json"), smallGpt2().put("n_head", 3));
         r = init(heads, tmp.resolve("o3"), 0);
-        assertTrue(r.code() == 1 && r.err().contains("'n_head'"), r.err());
+        assertTrue(r.code() == 1 && r.err().contains("'n_embd'") && r.err().contains("n_head 3"), r.err());
 
         Path eos = write(tmp.resolve("eos.json"), smallGpt2().put("eos_token_id", 60000));
         r = init(eos, tmp.resolve("o4"), 0);
