@@ -127,30 +127,34 @@ final class Adversarial {
         double[] paid = new double[zf.length];
         for (int i = 0; i < zf.length; i++) paid[i] = Discriminator.reward(zf[i], config.reward());
         double trainLoss = discriminator.train(train, fake, Seeds.DISCRIMINATOR.of(runSeed, stage));
-        double overlap = bigramOverlap(responses, heldOut.stream().map(Discriminator.Pair::response).toList());
+        double overlap = ngramOverlap(responses, heldOut.stream().map(Discriminator.Pair::response).toList());
         Double m = measure == null ? null : StageMetrics.finite(Stats.mean(measure.score(samples.promptTexts(), responses)));
         return new StageMetrics.Adversarial(StageMetrics.finite(e.accuracy()), StageMetrics.finite(e.loss()),
                 StageMetrics.finite(trainLoss), StageMetrics.finite(Stats.mean(paid)), StageMetrics.finite(overlap), m);
     }
 
-    /** Share of the samples' word bigrams (lower case, split on white space) that occur in the references; NaN with none. */
-    static double bigramOverlap(List<String> samples, List<String> references) {
+    /**
+     * Share of the samples' word unigrams and bigrams (lower case, split on white space, counted
+     * together) that occur in the references: n-gram precision against them; NaN with no words.
+     */
+    static double ngramOverlap(List<String> samples, List<String> references) {
         Set<String> ref = new HashSet<>();
-        for (String r : references) ref.addAll(bigrams(r));
+        for (String r : references) ref.addAll(ngrams(r));
         long hit = 0, all = 0;
         for (String s : samples) {
-            for (String b : bigrams(s)) {
+            for (String g : ngrams(s)) {
                 all++;
-                if (ref.contains(b)) hit++;
+                if (ref.contains(g)) hit++;
             }
         }
         return all == 0 ? Double.NaN : (double) hit / all;
     }
 
-    private static List<String> bigrams(String text) {
-        String[] w = text.toLowerCase(Locale.ROOT).strip().split("\\s+");
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i + 1 < w.length; i++) if (!w[i].isEmpty()) out.add(w[i] + " " + w[i + 1]);
+    private static List<String> ngrams(String text) {
+        List<String> w = new ArrayList<>();
+        for (String x : text.toLowerCase(Locale.ROOT).split("\\s+")) if (!x.isEmpty()) w.add(x);
+        List<String> out = new ArrayList<>(w);
+        for (int i = 0; i + 1 < w.size(); i++) out.add(w.get(i) + " " + w.get(i + 1));
         return out;
     }
 }

@@ -51,7 +51,7 @@ import java.util.Map;
  * @param discLoss         the same pairs' binary cross-entropy
  * @param discTrainLoss    mean loss of the discriminator's steps after the stage
  * @param discRewardMean   mean discriminator reward (logit or log-sigmoid) of the stage's samples
- * @param refOverlap       share of the samples' word bigrams found in the held-out references
+ * @param refOverlap       share of the samples' word unigrams and bigrams found in the held-out references
  *                         (which the discriminator never sees)
  * @param measureMean      mean of discriminator.measure on the stage's samples, when set
  */

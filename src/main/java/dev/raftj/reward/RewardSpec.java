@@ -107,7 +107,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 public final class RewardSpec {
 
     /** The keys that name a reward, one per mapping, in the grammar's order. */
-    public static final List<String> KINDS = List.of("exact", "task", "model", "regex", "length", "sum", "filter", "class");
+    public static final List<String> KINDS = List.of("exact", "task", "model", "regex", "length", "sum", "filter", "class",
+            "adversarial");
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectMapper YAML = YAMLMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
@@ -436,6 +437,13 @@ public final class RewardSpec {
         JsonNode v = n.get(kind);
         Node node = switch (kind) {
             case "exact" -> parseExact(v, f);
+            case "adversarial" -> {
+                if (!v.isObject() || !v.isEmpty()) {
+                    throw new Problem(f, "expected {} (adversarial takes its settings from the discriminator: section),"
+                            + " got " + describe(v));
+                }
+                yield new Adversarial(f);
+            }
             case "task" -> new Task(f, text(v, f, "a task name"));
             case "model" -> parseModel(n, at, f);
             case "regex" -> parseRegex(v, f);

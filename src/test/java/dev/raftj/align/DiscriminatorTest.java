@@ -110,9 +110,11 @@ class DiscriminatorTest {
     }
 
     @Test
-    void bigramOverlapCountsTheSamplesBigramsFoundInTheReferences() {
-        assertEquals(0.5, Adversarial.bigramOverlap(List.of("a b c"), List.of("x a b")), 1e-12);
-        assertEquals(1.0, Adversarial.bigramOverlap(List.of("A  B"), List.of("a b")), 1e-12);
-        assertTrue(Double.isNaN(Adversarial.bigramOverlap(List.of("one"), List.of("a b"))));
+    void ngramOverlapCountsTheSamplesUnigramsAndBigramsFoundInTheReferences() {
+        // a, b hit, c misses; "a b" hits, "b c" misses: 3 of 5
+        assertEquals(0.6, Adversarial.ngramOverlap(List.of("a b c"), List.of("x a b")), 1e-12);
+        assertEquals(1.0, Adversarial.ngramOverlap(List.of("A  B"), List.of("a b")), 1e-12);
+        assertEquals(0.0, Adversarial.ngramOverlap(List.of("one"), List.of("a b")), 1e-12);
+        assertTrue(Double.isNaN(Adversarial.ngramOverlap(List.of(" "), List.of("a b"))));
     }
 }
