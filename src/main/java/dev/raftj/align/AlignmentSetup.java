@@ -37,6 +37,7 @@ public final class AlignmentSetup {
     private final Reward reward;
     private final List<Prompt> train, eval;
     private final Map<Prompt, int[]> ids = new IdentityHashMap<>();
+    private final Adversarial adversarial;
 
     /**
      * @param policyDir where the policy continues from (a resumed run's checkpoint), or null for
@@ -65,6 +66,7 @@ public final class AlignmentSetup {
         if (train.isEmpty()) throw new UserError(promptFile + ": no training prompts");
         tokenizeAndCheck(train, promptFile);
         tokenizeAndCheck(eval, evalFile);
+        this.adversarial = config.reward().usesAdversarial() ? adversarial(modelDir, policyDir, configDir) : null;
         Reward built = rewardFor(config.reward(), configDir);
         // on_reward_error: fail holds for every score, held-out evaluation's included (a NaN from a reward
         // model stops the run naming its folder); drop stays the opt-in that skips such samples.
@@ -90,7 +92,38 @@ public final class AlignmentSetup {
                 .withDevice(policy.device())
                 .withAnswers(this::answers)
                 .withTasks(name -> Tasks.get(name).newReward(policy.device()))
-                .withTokens(text -> tokenizer.encode(text).length));
+                .withTokens(text -> tokenizer.encode(text).length)
+                .withAdversarial(() -> adversarial == null ? null : adversarial.discriminator()));
+    }
+
+    /**
+     * RLGAF's discriminator: continued from a resumed run's checkpoint (weights and optimizer), else
+     * from discriminator.init (the base policy's body with a fresh seeded head, or a given
+     * sequence-classification folder); with its references and optional independent measure.
+     */
+    private Adversarial adversarial(Path modelDir, Path policyDir, Path configDir) {
+        var d = config.discriminator();
+        Discriminator disc;
+        if (policyDir != null) {
+            Path saved = policyDir.resolve(Discriminator.DIR);
+            if (!java.nio.file.Files.isDirectory(saved)) {
+                throw new UserError(saved + ": missing: the checkpoint of a run with reward 'adversarial' holds its discriminator there");
+            }
+            disc = Discriminator.load(saved, policy.device(), 0, d);
+            disc.loadOptimizer(policyDir);
+        } else {
+            Path init = d.init().equals("policy") ? modelDir : resolve(configDir, d.init());
+            disc = Discriminator.load(init, policy.device(), Seeds.DISCRIMINATOR.of(config.seed(), 0), d);
+        }
+        Path refFile = d.references() == null ? null : resolve(configDir, d.references());
+        var refs = Adversarial.references(d, refFile, train, eval, config.seed());
+        Reward measure = d.measure() == null ? null : rewardFor(d.measure(), configDir);
+        return new Adversarial(d, disc, refs.get(0), refs.get(1), measure);
+    }
+
+    /** The RLGAF side of the run, or null when the reward does not use 'adversarial'. */
+    Adversarial adversarial() {
+        return adversarial;
     }
 
     /** Prompt → "answer" field, for the exact-answer reward; every prompt must have one. */

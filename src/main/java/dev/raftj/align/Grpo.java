@@ -64,6 +64,10 @@ public final class Grpo {
                     () -> ResponseTokens.logprobs(setup.reference(), roll.prompts, roll.responses, 64)) : null;
             // 5. iterations × minibatches steps on the clipped loss
             Update u = timer.time("train", () -> update(trainer, g, roll, old, ref, stage));
+            // 5b. RLGAF: the discriminator measured on, then trained against, this stage's samples
+            Adversarial adversarial = setup.adversarial();
+            StageMetrics.Adversarial a = adversarial == null ? null
+                    : timer.time("discriminator", () -> adversarial.afterStage(samples, c.seed(), stage));
             // 6. evaluate the updated policy, log the stage, checkpoint
             StageMetrics.Eval eval = timer.time("eval", evaluator::evaluate);
             int[] kept = java.util.stream.IntStream.range(0, adv.length).filter(i -> valid[i] && adv[i] != 0).toArray();
@@ -71,8 +75,9 @@ public final class Grpo {
             StageMetrics line = StageMetrics.of(stage, null, samples.stats(kept, u.losses), eval, timer,
                     new StageMetrics.PolicyGradient(StageMetrics.finite(u.policyLoss), StageMetrics.finite(u.clipFraction),
                             StageMetrics.finite(u.approxKl), StageMetrics.finite(u.entropy), klRef,
-                            Advantages.zeroStdFraction(rewards, valid, k), null, null, null, null));
-            state.advance(batches.cursor(), line, trainer);
+                            Advantages.zeroStdFraction(rewards, valid, k), null, null, null, null), a);
+            state.advance(batches.cursor(), line, trainer,
+                    adversarial == null ? null : (dir, json) -> adversarial.discriminator().save(dir));
             onStage.accept(line);
         }
         return state.finish();

@@ -51,10 +51,14 @@ public final class Raft {
             // 4. fine-tune on them
             double[] losses = timer.time("train", () -> FineTune.run(trainer, c.sft(), c.sft().lr(),
                     samples.keptPrompts(kept), samples.keptResponses(kept), c.seed(), stage, setup.padId()));
+            // 4b. RLGAF: the discriminator measured on, then trained against, this stage's samples
+            Adversarial adv = setup.adversarial();
+            StageMetrics.Adversarial a = adv == null ? null
+                    : timer.time("discriminator", () -> adv.afterStage(samples, c.seed(), stage));
             // 5. evaluate the updated policy, log the stage, checkpoint
             StageMetrics.Eval eval = timer.time("eval", evaluator::evaluate);
-            StageMetrics line = StageMetrics.of(stage, null, samples.stats(kept, losses), eval, timer);
-            state.advance(batches.cursor(), line, trainer);
+            StageMetrics line = StageMetrics.of(stage, null, samples.stats(kept, losses), eval, timer, null, a);
+            state.advance(batches.cursor(), line, trainer, adv == null ? null : (dir, json) -> adv.discriminator().save(dir));
             onStage.accept(line);
         }
         return state.finish();

@@ -22,7 +22,9 @@ public enum Seeds {
     /** Evaluation: the temperature-1 samples the KL estimate is taken on (the same at every stage). */
     KL_SAMPLE(7),
     /** PPO: the fresh value head of a critic that starts from the policy. */
-    CRITIC_HEAD(8);
+    CRITIC_HEAD(8),
+    /** RLGAF: the discriminator's balanced batches after stage s (and its fresh head, index 0). */
+    DISCRIMINATOR(9);
 
     private final long purpose;
 

@@ -45,6 +45,15 @@ import java.util.Map;
  * @param valueClipFraction PPO: share of tokens where the value clip was binding
  * @param explainedVariance PPO: 1 − Var(returns − values)/Var(returns) of the rollout's critic
  * @param klCoef           PPO: β the stage's rewards were shaped with
+ * @param discAccuracy     adversarial reward: the discriminator's balanced accuracy on held-out
+ *                         references vs this stage's samples, before it trains on them (0.5 = it
+ *                         cannot tell them apart); absent otherwise, as are the next
+ * @param discLoss         the same pairs' binary cross-entropy
+ * @param discTrainLoss    mean loss of the discriminator's steps after the stage
+ * @param discRewardMean   mean discriminator reward (logit or log-sigmoid) of the stage's samples
+ * @param refOverlap       share of the samples' word unigrams and bigrams found in the held-out references
+ *                         (which the discriminator never sees)
+ * @param measureMean      mean of discriminator.measure on the stage's samples, when set
  */
 public record StageMetrics(
         @JsonProperty("stage") int stage,
@@ -78,7 +87,13 @@ public record StageMetrics(
         @JsonProperty("value_loss") @JsonInclude(JsonInclude.Include.NON_NULL) Double valueLoss,
         @JsonProperty("value_clip_fraction") @JsonInclude(JsonInclude.Include.NON_NULL) Double valueClipFraction,
         @JsonProperty("explained_variance") @JsonInclude(JsonInclude.Include.NON_NULL) Double explainedVariance,
-        @JsonProperty("kl_coef") @JsonInclude(JsonInclude.Include.NON_NULL) Double klCoef) {
+        @JsonProperty("kl_coef") @JsonInclude(JsonInclude.Include.NON_NULL) Double klCoef,
+        @JsonProperty("disc_accuracy") @JsonInclude(JsonInclude.Include.NON_NULL) Double discAccuracy,
+        @JsonProperty("disc_loss") @JsonInclude(JsonInclude.Include.NON_NULL) Double discLoss,
+        @JsonProperty("disc_train_loss") @JsonInclude(JsonInclude.Include.NON_NULL) Double discTrainLoss,
+        @JsonProperty("disc_reward_mean") @JsonInclude(JsonInclude.Include.NON_NULL) Double discRewardMean,
+        @JsonProperty("ref_overlap") @JsonInclude(JsonInclude.Include.NON_NULL) Double refOverlap,
+        @JsonProperty("measure_mean") @JsonInclude(JsonInclude.Include.NON_NULL) Double measureMean) {
 
     /** What a stage's samples and selection came to (null for stage 0). */
     public record Samples(double rewardMean, double rewardMax, double rewardKeptMean, int kept, int dropped,
@@ -100,7 +115,16 @@ public record StageMetrics(
         return of(stage, improve, s, e, timer, null);
     }
 
+    /** What the discriminator of an adversarial run came to in a stage (null elsewhere). */
+    public record Adversarial(Double accuracy, Double loss, Double trainLoss, Double rewardMean, Double refOverlap,
+                              Double measureMean) {}
+
     public static StageMetrics of(int stage, Improve improve, Samples s, Eval e, Timer timer, PolicyGradient pg) {
+        return of(stage, improve, s, e, timer, pg, null);
+    }
+
+    public static StageMetrics of(int stage, Improve improve, Samples s, Eval e, Timer timer, PolicyGradient pg,
+                                  Adversarial a) {
         double seconds = timer.total();
         return new StageMetrics(stage, improve == null ? null : improve.grow(),
                 improve == null ? null : improve.threshold(), improve == null ? null : improve.cut(),
@@ -115,7 +139,9 @@ public record StageMetrics(
                 pg == null ? null : pg.approxKl(), pg == null ? null : pg.entropy(), pg == null ? null : pg.klRef(),
                 pg == null ? null : pg.fracRewardZeroStd(), pg == null ? null : pg.valueLoss(),
                 pg == null ? null : pg.valueClipFraction(), pg == null ? null : pg.explainedVariance(),
-                pg == null ? null : pg.klCoef());
+                pg == null ? null : pg.klCoef(),
+                a == null ? null : a.accuracy(), a == null ? null : a.loss(), a == null ? null : a.trainLoss(),
+                a == null ? null : a.rewardMean(), a == null ? null : a.refOverlap(), a == null ? null : a.measureMean());
     }
 
     /** JSON has no NaN: a mean over nothing is written as null. */

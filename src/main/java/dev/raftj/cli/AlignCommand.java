@@ -191,6 +191,12 @@ public final class AlignCommand implements Callable<Integer> {
         m.put("prompts", abs(configDir, c.prompts()));
         if (c.evalPrompts() != null) m.put("eval_prompts", abs(configDir, c.evalPrompts()));
         m.put("reward", c.reward().withAbsolutePaths(configDir != null ? configDir : Path.of("").toAbsolutePath()));
+        var d = c.discriminator();
+        if (d.references() != null) m.put("discriminator.references", abs(configDir, d.references()));
+        if (!d.init().equals("policy")) m.put("discriminator.init", abs(configDir, d.init()));
+        if (d.measure() != null) {
+            m.put("discriminator.measure", d.measure().withAbsolutePaths(configDir != null ? configDir : Path.of("").toAbsolutePath()));
+        }
         if (out != null) m.put("out", out.toAbsolutePath().normalize().toString());
         else if (c.out() != null) m.put("out", abs(configDir, c.out()));
         return m;
@@ -234,6 +240,14 @@ public final class AlignCommand implements Callable<Integer> {
             throw UserError.field(source, "eval_prompts", "file not found: " + cfg.evalPrompts());
         }
         cfg.reward().checkPaths(source, "reward", Path.of("").toAbsolutePath());
+        var d = cfg.discriminator();
+        if (d.references() != null && !Files.isRegularFile(Path.of(d.references()))) {
+            throw UserError.field(source, "discriminator.references", "file not found: " + d.references());
+        }
+        if (!d.init().equals("policy") && !Files.isDirectory(Path.of(d.init()))) {
+            throw UserError.field(source, "discriminator.init", "folder not found: " + d.init());
+        }
+        if (d.measure() != null) d.measure().checkPaths(source, "discriminator.measure", Path.of("").toAbsolutePath());
     }
 
     private static String abs(Path dir, String p) {

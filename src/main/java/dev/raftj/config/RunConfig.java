@@ -29,6 +29,7 @@ import java.nio.file.Path;
  * @param rest          ReST's and ReST-EM's Grow/Improve settings, {@link RestConfig}
  * @param grpo          GRPO's stages, group advantages and clipped loss, {@link GrpoConfig}
  * @param ppo           PPO's rollouts, critic, KL penalty, GAE and losses, {@link PpoConfig}
+ * @param discriminator RLGAF's discriminator, for the reward {@code adversarial}, {@link DiscriminatorConfig}
  * @param onRewardError {@code fail} stops at a reward that throws or returns NaN/±∞;
  *                      {@code drop} skips such samples and counts them; default fail
  */
@@ -49,7 +50,8 @@ public record RunConfig(
         @JsonProperty("rest") RestConfig rest,
         @JsonProperty("on_reward_error") OnError onRewardError,
         @JsonProperty("grpo") GrpoConfig grpo,
-        @JsonProperty("ppo") PpoConfig ppo) implements Validated {
+        @JsonProperty("ppo") PpoConfig ppo,
+        @JsonProperty("discriminator") DiscriminatorConfig discriminator) implements Validated {
 
     /** The loop a run uses. */
     public enum Algorithm {
@@ -78,6 +80,7 @@ public record RunConfig(
         onRewardError = onRewardError != null ? onRewardError : OnError.FAIL;
         grpo = grpo != null ? grpo : GrpoConfig.defaults();
         ppo = ppo != null ? ppo : PpoConfig.defaults();
+        discriminator = discriminator != null ? discriminator : DiscriminatorConfig.defaults();
     }
 
     /** Stages of the run (one metrics line each): RAFT's stages, or Grow steps × Improve steps. */
@@ -124,5 +127,9 @@ public record RunConfig(
             case GRPO -> grpo.validate(file, "grpo", sampling.k());
             case PPO -> ppo.validate(file, "ppo", sampling.k());
         }
+        discriminator.validate(file, "discriminator");
+        Validate.check(!reward.usesAdversarial() || algorithm == Algorithm.RAFT || algorithm == Algorithm.GRPO, file,
+                "reward", "'adversarial' (the discriminator) is trained by the raft and grpo loops; algorithm is "
+                        + algorithm.label());
     }
 }

@@ -107,11 +107,12 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 public final class RewardSpec {
 
     /** The keys that name a reward, one per mapping, in the grammar's order. */
-    public static final List<String> KINDS = List.of("exact", "task", "model", "regex", "length", "sum", "filter", "class");
+    public static final List<String> KINDS = List.of("exact", "task", "model", "regex", "length", "sum", "filter", "class",
+            "adversarial");
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ObjectMapper YAML = YAMLMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
-    private static final String FORMS = "exact, task:NAME, model:DIR or a mapping with one of the keys "
+    private static final String FORMS = "exact, adversarial, task:NAME, model:DIR or a mapping with one of the keys "
             + String.join(", ", KINDS);
 
     private final JsonNode json;
@@ -261,7 +262,8 @@ public final class RewardSpec {
      * @param field   where the spec sits in the configuration, for messages; default "reward"
      */
     public record Context(Path base, Path file, Device device, Supplier<Map<String, String>> answers,
-                          Function<String, Reward> tasks, ToIntFunction<String> tokens, String field) {
+                          Function<String, Reward> tasks, ToIntFunction<String> tokens, String field,
+                          Supplier<Reward> adversarial) {
 
         public Context {
             field = field != null ? field : "reward";
@@ -269,21 +271,21 @@ public final class RewardSpec {
 
         /** Relative folders against {@code base}; nothing else set. */
         public static Context of(Path base) {
-            return new Context(base, null, null, null, null, null, null);
+            return new Context(base, null, null, null, null, null, null, null);
         }
 
         /** Relative folders against the folder of {@code configFile}, which errors name. */
         public static Context forConfig(Path configFile) {
             Path parent = configFile.toAbsolutePath().getParent();
-            return new Context(parent, configFile, null, null, null, null, null);
+            return new Context(parent, configFile, null, null, null, null, null, null);
         }
 
         public Context withDevice(Device device) {
-            return new Context(base, file, device, answers, tasks, tokens, field);
+            return new Context(base, file, device, answers, tasks, tokens, field, adversarial);
         }
 
         public Context withAnswers(Supplier<Map<String, String>> answers) {
-            return new Context(base, file, device, answers, tasks, tokens, field);
+            return new Context(base, file, device, answers, tasks, tokens, field, adversarial);
         }
 
         public Context withAnswers(Map<String, String> answers) {
@@ -291,15 +293,20 @@ public final class RewardSpec {
         }
 
         public Context withTasks(Function<String, Reward> tasks) {
-            return new Context(base, file, device, answers, tasks, tokens, field);
+            return new Context(base, file, device, answers, tasks, tokens, field, adversarial);
         }
 
         public Context withTokens(ToIntFunction<String> tokens) {
-            return new Context(base, file, device, answers, tasks, tokens, field);
+            return new Context(base, file, device, answers, tasks, tokens, field, adversarial);
+        }
+
+        /** The run's discriminator, for {@code adversarial} (an alignment run with a {@code discriminator:} section). */
+        public Context withAdversarial(Supplier<Reward> adversarial) {
+            return new Context(base, file, device, answers, tasks, tokens, field, adversarial);
         }
 
         public Context withField(String field) {
-            return new Context(base, file, device, answers, tasks, tokens, field);
+            return new Context(base, file, device, answers, tasks, tokens, field, adversarial);
         }
 
         /** A build error at a field relative to the spec. */
@@ -334,7 +341,10 @@ public final class RewardSpec {
 
     private enum Unit { CHARS, TOKENS }
 
-    private sealed interface Node permits Exact, Task, Model, Regex, Length, Sum, Filter, Custom, TermNode {}
+    private sealed interface Node permits Exact, Task, Model, Regex, Length, Sum, Filter, Custom, TermNode, Adversarial {}
+
+    /** {@code adversarial}: the run's discriminator (RLGAF), supplied by {@link Context#adversarial}. */
+    private record Adversarial(String field) implements Node {}
 
     /** {@code field}: where the leaf is written, relative to the spec, for build errors. */
     private record Exact(String field) implements Node {}
@@ -427,6 +437,13 @@ public final class RewardSpec {
         JsonNode v = n.get(kind);
         Node node = switch (kind) {
             case "exact" -> parseExact(v, f);
+            case "adversarial" -> {
+                if (!v.isObject() || !v.isEmpty()) {
+                    throw new Problem(f, "expected {} (adversarial takes its settings from the discriminator: section),"
+                            + " got " + describe(v));
+                }
+                yield new Adversarial(f);
+            }
             case "task" -> new Task(f, text(v, f, "a task name"));
             case "model" -> parseModel(n, at, f);
             case "regex" -> parseRegex(v, f);
@@ -455,6 +472,9 @@ public final class RewardSpec {
     private static Node parseShort(String s, String at) {
         if (s.equals("exact")) {
             return new Exact(at);
+        }
+        if (s.equals("adversarial")) {
+            return new Adversarial(at);
         }
         if (s.startsWith("task:")) {
             String name = s.substring("task:".length()).strip();
@@ -773,6 +793,18 @@ public final class RewardSpec {
         }
     }
 
+    /** Whether the spec uses the run's discriminator ({@code adversarial}), alone or inside a sum or filter. */
+    public boolean usesAdversarial() {
+        return root != null && usesAdversarial(root);
+    }
+
+    private static boolean usesAdversarial(Node n) {
+        if (n instanceof Adversarial) return true;
+        if (n instanceof Sum s) return s.terms().stream().anyMatch(t -> usesAdversarial(t.reward()));
+        if (n instanceof Filter fl) return usesAdversarial(fl.of());
+        return false;
+    }
+
     static Path resolve(Path base, String dir) {
         Path p = Path.of(dir);
         if (!p.isAbsolute() && base != null) {
@@ -815,6 +847,14 @@ public final class RewardSpec {
         Reward build(Node n) {
             if (n instanceof Exact e) {
                 return ExactAnswerReward.fromMap(answers(e.field()));
+            }
+            if (n instanceof Adversarial a) {
+                Reward d = ctx.adversarial() == null ? null : ctx.adversarial().get();
+                if (d == null) {
+                    throw ctx.error(a.field(), "'adversarial' is the discriminator of an alignment run (raft or grpo,"
+                            + " with a discriminator: section); there is none here", null);
+                }
+                return d;
             }
             if (n instanceof Task t) {
                 return task(t);

@@ -58,7 +58,7 @@ class ConfigRecordsTest {
     private static RunConfig run(String algorithm, String prompts, Double evalFraction, String device, SamplingConfig s,
                                  SftConfig sft, RaftConfig raft) {
         RunConfig.Algorithm a = algorithm == null ? null : RunConfig.Algorithm.valueOf(algorithm);
-        return new RunConfig(a, "m", dev.raftj.reward.RewardSpec.of("exact"), prompts, null, evalFraction, null, null, null, device, s, sft, raft, null, null, null, null);
+        return new RunConfig(a, "m", dev.raftj.reward.RewardSpec.of("exact"), prompts, null, evalFraction, null, null, null, device, s, sft, raft, null, null, null, null, null);
     }
 
     @Test
