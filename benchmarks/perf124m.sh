@@ -5,7 +5,7 @@
 #   gemm.json                    JMH Gpt2SmallGemmBench (blas=1,2): the GEMMs each phase cannot avoid
 #   before-124m.json after-124m.json   JMH Gpt2SmallBench (prefill, generate33, score, sftStep)
 #   before-tiny.json after-tiny.json   JMH GenerateBench (64 prompts x 8 samples x 64 tokens)
-#   memory.json                  StageMemory: load time, RSS per part of a stage, the breakdown
+#   memory.json memory-before.json   StageMemory: stage time, load time, RSS per part of a stage, the breakdown
 #   summary.json, summary.md     the phase table (PerfSummary); run.txt: commits, load, settings
 # Usage: bash benchmarks/perf124m.sh            (from anywhere)
 # Environment:
@@ -67,7 +67,9 @@ if [[ "${SKIP_TINY:-0}" != 1 ]]; then
   part "tiny decode, after" jmh "$AFTER_CP" "$OUT/after-tiny.json" GenerateBench
 fi
 if [[ "${SKIP_MEMORY:-0}" != 1 ]]; then
-  part "one 124M stage: load time and memory" java -Draftj.model124m="$MODEL" -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 \
+  [[ -n "$BEFORE_CP" ]] && part "one 124M stage, before: time, load and memory" java -Draftj.model124m="$MODEL" \
+    -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -cp "$BEFORE_CP" dev.raftj.bench.StageMemory --json "$OUT/memory-before.json"
+  part "one 124M stage, after: time, load and memory" java -Draftj.model124m="$MODEL" -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 \
     -cp "$AFTER_CP" dev.raftj.bench.StageMemory --json "$OUT/memory.json"
 fi
 echo "== summary"

@@ -72,9 +72,27 @@ public final class PerfSummary {
                 md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n", m, fmt(b), fmt(a), ratio(b, a)));
             }
         }
+        JsonNode mb = readJson(json, dir.resolve("memory-before.json")), ma = readJson(json, dir.resolve("memory.json"));
+        if (mb != null || ma != null) {
+            md.append("\n| one 124M stage (StageMemory) | before | after | after vs before |\n|---|---|---|---|\n");
+            ObjectNode stage = out.putObject("stage");
+            for (String[] k : new String[][] {{"time_stage_s", "stage time, s (generate + score ref and policy + 2 SFT steps)"},
+                    {"time_generate_s", "  generate 16 × 4 × 32, s"}, {"time_score_s", "  score 64 rows, reference and policy, s"},
+                    {"time_sft_s", "  SFT, 2 steps of 8, s"}, {"peak_rss_mb", "peak RSS, MB"},
+                    {"peak_over_floor", "peak RSS / (weights + grads + AdamW + reference)"}, {"load_s", "load 498 MB checkpoint, s"}}) {
+                double b = mb == null ? Double.NaN : mb.path(k[0]).asDouble(Double.NaN);
+                double a = ma == null ? Double.NaN : ma.path(k[0]).asDouble(Double.NaN);
+                stage.putObject(k[0]).put("before", b).put("after", a);
+                md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f× |%n", k[1], b, a, b / a));
+            }
+        }
         System.out.print(md);
         out.put("markdown", md.toString());
         Files.writeString(dir.resolve("summary.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(out) + "\n");
+    }
+
+    private static JsonNode readJson(ObjectMapper json, Path file) throws IOException {
+        return Files.isRegularFile(file) ? json.readTree(file.toFile()) : null;
     }
 
     private static String label(String phase) {

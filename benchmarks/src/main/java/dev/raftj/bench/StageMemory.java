@@ -23,7 +23,7 @@ import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * Model load time and the memory of one RAFT stage at 124M, the way a stage uses memory: a policy
+ * Model load time, the time and the memory of one RAFT stage at 124M, the way a stage uses memory: a policy
  * and a frozen reference loaded from the same checkpoint, generation of 16 prompts × 4 samples ×
  * 32 tokens, reference and policy log-probabilities of the 64 rows, then SFT (AdamW, clip 1.0) on
  * the best 16 rows (global top quarter, here by a stand-in reward: response length is fixed, so
@@ -62,9 +62,12 @@ public final class StageMemory {
 
         Tokenizer tok = Tokenizer.load(dir);
         List<int[]> prompts = Gpt2Small.prompts(tok);
+        long stage0 = System.nanoTime();
         List<Sample> samples = new Generator(policy).generate(prompts,
                 SamplingParams.sampling(1.0, Gpt2Small.NEW_TOKENS, Gpt2Small.SAMPLES, 42).withIgnoreEos(true));
+        out.put("time_generate_s", (System.nanoTime() - stage0) / 1e9);
         mark(out, "generated");
+        long score0 = System.nanoTime();
         List<int[]> sp = new ArrayList<>(), sr = new ArrayList<>();
         for (Sample s : samples) {
             sp.add(prompts.get(s.prompt()));
@@ -72,7 +75,9 @@ public final class StageMemory {
         }
         SequenceLogprobs.of(reference, sp, sr, 64);
         SequenceLogprobs.of(policy, sp, sr, 64);
+        out.put("time_score_s", (System.nanoTime() - score0) / 1e9);
         mark(out, "scored (reference + policy)");
+        long sft0 = System.nanoTime();
         long params = 0;
         for (Tensor p : policy.parameters()) params += p.numel();
         try (SftStep sft = new SftStep(policy, 1e-5, 0.0, 1.0)) {
@@ -85,6 +90,11 @@ public final class StageMemory {
                 mark(out, "sft step " + (start / Gpt2Small.SFT_ROWS + 1));
             }
         }
+        out.put("time_sft_s", (System.nanoTime() - sft0) / 1e9);
+        out.put("time_stage_s", (System.nanoTime() - stage0) / 1e9);
+        System.out.printf(Locale.ROOT, "stage time: generate %.2f s + score (reference and policy) %.2f s + SFT 2 steps %.2f s"
+                + " = %.2f s%n", (double) out.get("time_generate_s"), (double) out.get("time_score_s"),
+                (double) out.get("time_sft_s"), (double) out.get("time_stage_s"));
         double mb = 1 << 20;
         double weights = params * 4 / mb;
         long peakKb = status("VmHWM");
