@@ -140,23 +140,29 @@ public final class Initializer {
     }
 
     private static Map<String, Tensor> gpt2Weights(Gpt2Spec spec, Generator gen) {
-        long d = spec.hidden(), inner = spec.inner();
-        double projStd = INITIALIZER_RANGE / Math.sqrt(2.0 * spec.layers());
+        return gpt2Weights(gen, INITIALIZER_RANGE, spec.vocabSize(), spec.positions(), spec.layers(), spec.hidden(),
+                spec.inner());
+    }
+
+    /** GPT-2's weights in HF's order: N(0, std), residual projections N(0, std/√(2·layers)), LayerNorm 1/0. */
+    private static Map<String, Tensor> gpt2Weights(Generator gen, double std, long vocab, long positions, int layers,
+                                                   long d, long inner) {
+        double projStd = std / Math.sqrt(2.0 * layers);
         Map<String, Tensor> w = new LinkedHashMap<>();
         String t = "transformer.";
-        w.put(t + "wte.weight", normal(gen, INITIALIZER_RANGE, spec.vocabSize(), d));
-        w.put(t + "wpe.weight", normal(gen, INITIALIZER_RANGE, spec.positions(), d));
-        for (int i = 0; i < spec.layers(); i++) {
+        w.put(t + "wte.weight", normal(gen, std, vocab, d));
+        w.put(t + "wpe.weight", normal(gen, std, positions, d));
+        for (int i = 0; i < layers; i++) {
             String p = t + "h." + i + ".";
             w.put(p + "ln_1.weight", ones(d));
             w.put(p + "ln_1.bias", zeros(d));
-            w.put(p + "attn.c_attn.weight", normal(gen, INITIALIZER_RANGE, d, 3 * d));
+            w.put(p + "attn.c_attn.weight", normal(gen, std, d, 3 * d));
             w.put(p + "attn.c_attn.bias", zeros(3 * d));
             w.put(p + "attn.c_proj.weight", normal(gen, projStd, d, d));
             w.put(p + "attn.c_proj.bias", zeros(d));
             w.put(p + "ln_2.weight", ones(d));
             w.put(p + "ln_2.bias", zeros(d));
-            w.put(p + "mlp.c_fc.weight", normal(gen, INITIALIZER_RANGE, d, inner));
+            w.put(p + "mlp.c_fc.weight", normal(gen, std, d, inner));
             w.put(p + "mlp.c_fc.bias", zeros(inner));
             w.put(p + "mlp.c_proj.weight", normal(gen, projStd, inner, d));
             w.put(p + "mlp.c_proj.bias", zeros(d));
@@ -250,30 +256,7 @@ public final class Initializer {
         }
         requirePositive(c, "n_positions", c.maxPositions);
         requirePositive(c, "n_inner", c.intermediate);
-        long d = c.hidden, inner = c.intermediate;
-        double projStd = std / Math.sqrt(2.0 * c.layers);
-        Map<String, Tensor> w = new LinkedHashMap<>();
-        String t = "transformer.";
-        w.put(t + "wte.weight", normal(gen, std, c.vocabSize, d));
-        w.put(t + "wpe.weight", normal(gen, std, c.maxPositions, d));
-        for (int i = 0; i < c.layers; i++) {
-            String p = t + "h." + i + ".";
-            w.put(p + "ln_1.weight", ones(d));
-            w.put(p + "ln_1.bias", zeros(d));
-            w.put(p + "attn.c_attn.weight", normal(gen, std, d, 3 * d));
-            w.put(p + "attn.c_attn.bias", zeros(3 * d));
-            w.put(p + "attn.c_proj.weight", normal(gen, projStd, d, d));
-            w.put(p + "attn.c_proj.bias", zeros(d));
-            w.put(p + "ln_2.weight", ones(d));
-            w.put(p + "ln_2.bias", zeros(d));
-            w.put(p + "mlp.c_fc.weight", normal(gen, std, d, inner));
-            w.put(p + "mlp.c_fc.bias", zeros(inner));
-            w.put(p + "mlp.c_proj.weight", normal(gen, projStd, inner, d));
-            w.put(p + "mlp.c_proj.bias", zeros(d));
-        }
-        w.put(t + "ln_f.weight", ones(d));
-        w.put(t + "ln_f.bias", zeros(d));
-        return w;
+        return gpt2Weights(gen, std, c.vocabSize, c.maxPositions, c.layers, c.hidden, c.intermediate);
     }
 
     private static Map<String, Tensor> llamaWeights(ModelConfig c, Generator gen, double std) {
