@@ -13,8 +13,6 @@ import dev.raftj.model.CausalLM;
 import dev.raftj.model.Initializer;
 import dev.raftj.model.SafeTensors;
 import dev.raftj.torch.Torch;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -26,12 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 class InitCommandTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    record Run(int code, String out, String err) {}
-
-    static Run raftj(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(code, out.toString(), err.toString());
+    static CliTest.Run raftj(String... args) {
+        return CliTest.raftj(args);
     }
 
     static Path tokenizer() {
@@ -52,7 +46,7 @@ class InitCommandTest {
         return file;
     }
 
-    static Run init(Path config, Path out, long seed) {
+    static CliTest.Run init(Path config, Path out, long seed) {
         return raftj("init", "--config", config.toString(), "--tokenizer", tokenizer().toString(),
                 "--seed", Long.toString(seed), "--out", out.toString());
     }
@@ -60,7 +54,7 @@ class InitCommandTest {
     @Test
     void gpt2LoadsRunsAndIsReproducible(@TempDir Path tmp) throws Exception {
         Path cfg = write(tmp.resolve("small.json"), smallGpt2());
-        Run r = init(cfg, tmp.resolve("a"), 3);
+        CliTest.Run r = init(cfg, tmp.resolve("a"), 3);
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("parameters"), r.out());
         assertEquals(0, init(cfg, tmp.resolve("b"), 3).code());
@@ -106,7 +100,7 @@ class InitCommandTest {
                     .put("max_position_embeddings", 64).put("tie_word_embeddings", type.equals("qwen2"))
                     .put("eos_token_id", 50256).put("pad_token_id", 50256).put("rms_norm_eps", 1e-6);
             Path out = tmp.resolve(type);
-            Run r = init(write(tmp.resolve(type + ".json"), c), out, 5);
+            CliTest.Run r = init(write(tmp.resolve(type + ".json"), c), out, 5);
             assertEquals(0, r.code(), r.err());
             Map<String, Tensor> w = SafeTensors.read(out.resolve("model.safetensors"));
             assertEquals(type.equals("qwen2"), w.containsKey("model.layers.0.self_attn.q_proj.bias"), type);
@@ -124,7 +118,7 @@ class InitCommandTest {
         ObjectNode missing = smallGpt2();
         missing.remove("n_embd");
         Path f = write(tmp.resolve("missing.json"), missing);
-        Run r = init(f, tmp.resolve("o1"), 0);
+        CliTest.Run r = init(f, tmp.resolve("o1"), 0);
         assertEquals(1, r.code());
         assertTrue(r.err().contains(f.toString()) && r.err().contains("'n_embd'") && r.err().contains("missing"), r.err());
         assertFalse(Files.exists(tmp.resolve("o1")), "nothing written");
