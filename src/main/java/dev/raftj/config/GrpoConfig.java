@@ -84,15 +84,8 @@ public record GrpoConfig(
     }
 
     public void validate(Path file, String prefix, int k) {
-        Validate.positive(file, Validate.field(prefix, "stages"), stages);
-        Validate.positive(file, Validate.field(prefix, "batch_prompts"), batchPrompts);
-        Validate.positive(file, Validate.field(prefix, "lr"), lr);
-        Validate.nonNegative(file, Validate.field(prefix, "grad_clip"), gradClip);
-        Validate.nonNegative(file, Validate.field(prefix, "weight_decay"), weightDecay);
+        Validate.policyUpdate(file, prefix, stages, batchPrompts, lr, gradClip, weightDecay, minibatches, k);
         Validate.positive(file, Validate.field(prefix, "iterations"), iterations);
-        Validate.positive(file, Validate.field(prefix, "minibatches"), minibatches);
-        Validate.check(minibatches <= (long) batchPrompts * k, file, Validate.field(prefix, "minibatches"),
-                "must be <= batch_prompts × sampling.k (" + (long) batchPrompts * k + " samples a stage), got " + minibatches);
         Validate.check(epsilon > 0 && epsilon < 1, file, Validate.field(prefix, "epsilon"), "must be in (0, 1), got " + epsilon);
         Validate.positive(file, Validate.field(prefix, "epsilon_high"), epsilonHigh);
         Validate.nonNegative(file, Validate.field(prefix, "beta"), beta);

@@ -102,15 +102,8 @@ public record PpoConfig(
     }
 
     public void validate(Path file, String prefix, int k) {
-        Validate.positive(file, Validate.field(prefix, "stages"), stages);
-        Validate.positive(file, Validate.field(prefix, "batch_prompts"), batchPrompts);
-        Validate.positive(file, Validate.field(prefix, "lr"), lr);
-        Validate.nonNegative(file, Validate.field(prefix, "grad_clip"), gradClip);
-        Validate.nonNegative(file, Validate.field(prefix, "weight_decay"), weightDecay);
+        Validate.policyUpdate(file, prefix, stages, batchPrompts, lr, gradClip, weightDecay, minibatches, k);
         Validate.positive(file, Validate.field(prefix, "epochs"), epochs);
-        Validate.positive(file, Validate.field(prefix, "minibatches"), minibatches);
-        Validate.check(minibatches <= (long) batchPrompts * k, file, Validate.field(prefix, "minibatches"),
-                "must be <= batch_prompts × sampling.k (" + (long) batchPrompts * k + " samples a stage), got " + minibatches);
         Validate.check(clip > 0 && clip < 1, file, Validate.field(prefix, "clip"), "must be in (0, 1), got " + clip);
         Validate.positive(file, Validate.field(prefix, "value_clip"), valueClip);
         Validate.nonNegative(file, Validate.field(prefix, "vf_coef"), vfCoef);

@@ -71,4 +71,20 @@ public final class Validate {
             check(v != null && !v.isEmpty(), file, field + "[" + i + "]", "must be a non-empty string");
         }
     }
+
+    /**
+     * The fields GRPO and PPO share: stages, batch_prompts, the optimizer's lr / grad_clip /
+     * weight_decay, and minibatches (at most the samples of a stage, batch_prompts × k).
+     */
+    static void policyUpdate(Path file, String prefix, int stages, int batchPrompts, double lr, double gradClip,
+                             double weightDecay, int minibatches, int k) {
+        positive(file, field(prefix, "stages"), stages);
+        positive(file, field(prefix, "batch_prompts"), batchPrompts);
+        positive(file, field(prefix, "lr"), lr);
+        nonNegative(file, field(prefix, "grad_clip"), gradClip);
+        nonNegative(file, field(prefix, "weight_decay"), weightDecay);
+        positive(file, field(prefix, "minibatches"), minibatches);
+        check(minibatches <= (long) batchPrompts * k, file, field(prefix, "minibatches"),
+                "must be <= batch_prompts × sampling.k (" + (long) batchPrompts * k + " samples a stage), got " + minibatches);
+    }
 }
