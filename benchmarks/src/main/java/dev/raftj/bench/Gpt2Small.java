@@ -13,7 +13,7 @@ import java.util.Random;
  * {@code raftj.model124m}), 16 English prompts tokenized by the real GPT-2 tokenizer (11–19
  * tokens), and seeded random 29-token responses, so a prompt + response row is ~44 tokens.
  */
-final class Gpt2Small {
+public final class Gpt2Small {
     static final int PROMPTS = 16;
     static final int SAMPLES = 4;
     static final int NEW_TOKENS = 32;
@@ -41,6 +41,16 @@ final class Gpt2Small {
     };
 
     private Gpt2Small() {}
+
+    /** Writes {@link #TEXTS} as a prompts file ({"prompt": ...} per line) for {@code raftj align}: {@code Gpt2Small FILE}. */
+    public static void main(String[] args) throws java.io.IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        StringBuilder out = new StringBuilder();
+        for (String t : TEXTS) out.append(json.writeValueAsString(java.util.Map.of("prompt", t))).append('\n');
+        Path file = Path.of(args[0]), tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, out);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
 
     static Path modelDir() {
         String p = System.getProperty("raftj.model124m");
