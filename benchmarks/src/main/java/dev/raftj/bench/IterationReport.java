@@ -74,11 +74,14 @@ public final class IterationReport {
         p.put("rss_mib", peak[1] / 1024);
         p.put("anon_mib", peak[2] / 1024);
         p.put("file_mib", peak[3] / 1024);
+        r.put("largest_rss_file_mib", maxColumn(Files.readAllLines(Path.of(dir + ".rss")), 3) / 1024);
         Path ckpt = dir.resolve("checkpoint");
         r.put("adamw_state_bytes", Files.size(ckpt.resolve("optimizer.pt")));
         r.put("policy_weights_bytes", Files.size(ckpt.resolve("model.safetensors")));
         boolean ppo = "ppo".equals(config.path("algorithm").asText());
         if (ppo) r.put("critic_weights_bytes", Files.size(ckpt.resolve("critic/model.safetensors")));
+        long trainedWeights = r.get("policy_weights_bytes").asLong() + r.path("critic_weights_bytes").asLong(0);
+        r.put("trained_weights_grads_adamw_mib", (2 * trainedWeights + r.get("adamw_state_bytes").asLong()) / MIB);
         r.set("models_loaded", JSON.valueToTree(modelsLoaded(config)));
         int kept = stage.get("kept").asInt();
         r.put("rows_trained", kept);
@@ -143,22 +146,32 @@ public final class IterationReport {
         return best;
     }
 
+    /** The largest value of one column of the samples (e.g. 3 = RssFile: the mapped checkpoints paged in). */
+    static double maxColumn(List<String> lines, int column) {
+        double max = Double.NaN;
+        for (String l : lines) {
+            String[] f = l.trim().split("\\s+");
+            if (f.length == 4) max = Double.isNaN(max) ? Double.parseDouble(f[column]) : Math.max(max, Double.parseDouble(f[column]));
+        }
+        return max;
+    }
+
     static String table(JsonNode root) {
         StringBuilder md = new StringBuilder();
-        md.append("| one iteration, 124M | peak RSS, MiB | VmHWM at stage end, MiB | anon + file at peak, MiB | iteration, s"
+        md.append("| one iteration, 124M | peak RSS, MiB | VmHWM at stage end, MiB | anon + file at peak, MiB | largest file RSS, MiB | iteration, s"
                 + " | generation | reward | selection / advantages | training | AdamW steps (rows) | models loaded"
-                + " | AdamW state, MB |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + " | AdamW state, MB | trained weights + grads + AdamW, MiB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         Map<String, Double> peaks = new LinkedHashMap<>();
         for (JsonNode r : root.get("algorithms")) {
             JsonNode g = r.get("groups_s"), p = r.get("largest_rss_sample");
             peaks.put(r.get("algorithm").asText(), r.get("peak_rss_mib").asDouble());
-            md.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f + %.0f | %.1f | %.1f | %.2f | %.1f | %.1f | %d (%d) | %s | %.0f |%n",
+            md.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f + %.0f | %.0f | %.1f | %.1f | %.2f | %.1f | %.1f | %d (%d) | %s | %.0f | %.0f |%n",
                     r.get("algorithm").asText(), r.get("peak_rss_mib").asDouble(), r.get("stage_end_vmhwm_mib").asDouble(),
-                    p.get("anon_mib").asDouble(), p.get("file_mib").asDouble(), r.get("iteration_s").asDouble(),
+                    p.get("anon_mib").asDouble(), p.get("file_mib").asDouble(), r.get("largest_rss_file_mib").asDouble(), r.get("iteration_s").asDouble(),
                     g.get("generation").asDouble(), g.get("reward").asDouble(), g.get("selection_advantages").asDouble(),
                     g.get("training").asDouble(), r.get("optimizer_steps").asInt(), r.get("rows_trained").asInt(),
                     String.join(" + ", JSON.convertValue(r.get("models_loaded"), String[].class)),
-                    r.get("adamw_state_bytes").asDouble() / 1e6));
+                    r.get("adamw_state_bytes").asDouble() / 1e6, r.get("trained_weights_grads_adamw_mib").asDouble()));
         }
         if (peaks.containsKey("raft") && peaks.containsKey("ppo")) {
             md.append(String.format(Locale.ROOT, "%nRAFT peak RSS / PPO peak RSS = %.2f (goal: at most 0.50)%n",
