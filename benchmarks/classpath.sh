@@ -33,10 +33,12 @@ if [[ ! -f "$SRC/target/deps.cp" || "$SRC/pom.xml" -nt "$SRC/target/deps.cp" ]];
   (cd "$SRC" && mvn -o -q -B dependency:build-classpath -Dmdep.includeScope=runtime \
       -Dmdep.outputFile="$SRC/target/deps.cp" >&2)
 fi
-OUT="$SRC/target/bench-classes"
+OUT="${BENCH_OUT:-$SRC/target/bench-classes}"
 rm -rf "$OUT" && mkdir -p "$OUT"
-# SRC's own benchmarks by default; BENCH_SRC=DIR compiles other benchmark sources against SRC.
+# SRC's own benchmarks by default; BENCH_SRC="DIR..." compiles other benchmark sources against SRC
+# (benchmarks/test.sh adds the tests, with BENCH_OUT and BENCH_EXTRA_CP).
 BENCH_SRC="${BENCH_SRC:-$SRC/benchmarks/src/main/java}"
-javac --release 17 -nowarn -d "$OUT" -cp "$SRC/target/classes:$(cat "$SRC/target/deps.cp"):$JMH" \
-  -processorpath "$AP" $(find "$BENCH_SRC" -name '*.java') >&2
+# shellcheck disable=SC2086
+javac --release 17 -nowarn -d "$OUT" -cp "$SRC/target/classes:$(cat "$SRC/target/deps.cp"):$JMH${BENCH_EXTRA_CP:+:$BENCH_EXTRA_CP}" \
+  -processorpath "$AP" $(find $BENCH_SRC -name '*.java') >&2
 echo "$OUT:$SRC/target/classes:$(cat "$SRC/target/deps.cp"):$JMH"

@@ -1,0 +1,62 @@
+package dev.raftj.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class HostShareTest {
+    @Test
+    void sortsSharedObjectsIntoHostNativeAndShared() {
+        assertEquals("java", HostShare.category("perf-27406.map"));
+        assertEquals("java", HostShare.category("   "));
+        assertEquals("java", HostShare.category("c2, level 4"));
+        assertEquals("java", HostShare.category("interpreter"));
+        assertEquals("jvm", HostShare.category("libjvm.so"));
+        assertEquals("jni_glue", HostShare.category("libjnitorch.so"));
+        assertEquals("native_compute", HostShare.category("libtorch_cpu.so"));
+        assertEquals("native_compute", HostShare.category("libopenblas_nolapack.so.0"));
+        assertEquals("native_compute", HostShare.category("libm.so.6"));
+        assertEquals("libc", HostShare.category("libc.so.6"));
+        assertEquals("libc", HostShare.category("libstdc++.so.6.0.30"));
+        assertEquals("kernel", HostShare.category("[kernel.kallsyms]"));
+        assertEquals("other", HostShare.category("libfoo.so"));
+    }
+
+    @Test
+    void sumsABlockByCategory() {
+        Map<String, Double> c = HostShare.categories(List.of(
+                "  51.64%  libopenblas_nolapack.so.0", "  25.87%            libtorch_cpu.so", "   5.35%   libjvm.so",
+                "   4.03%             perf-27406.map", "   2.98%                           ", "   0.53%   libjnitorch.so",
+                "   4.16%          [kernel.kallsyms]", "   3.73%                  libc.so.6", " 100.00%  <totals>"));
+        assertEquals(51.64 + 25.87, c.get("native_compute"), 1e-9);
+        assertEquals(4.03 + 2.98, c.get("java"), 1e-9);
+        assertEquals(5.35, c.get("jvm"), 1e-9);
+        assertEquals(0.53, c.get("jni_glue"), 1e-9);
+        assertEquals(4.16, c.get("kernel"), 1e-9);
+        assertEquals(3.73, c.get("libc"), 1e-9);
+        assertEquals(0.0, c.get("other"), 1e-9);
+    }
+
+    @Test
+    void findsEachRunsDistributionBlock() {
+        Map<String, List<String>> b = HostShare.blocks(List.of(
+                "# Benchmark: dev.raftj.bench.GenerateBench.generate",
+                "# Parameters: (model = gpt2-tiny, threads = 1)",
+                "....[Hottest Methods (after inlining)]......",
+                "  10.33%  libopenblas_nolapack.so.0  sgemm_incopy_ZEN",
+                "....[Distribution by Source]....",
+                "  60.00%  libtorch_cpu.so",
+                "  40.00%  libjvm.so",
+                "..........",
+                " 100.00%  <totals>",
+                "# Parameters: (model = llama-tiny, threads = 1)",
+                "....[Distribution by Source]....",
+                " 100.00%  libtorch_cpu.so",
+                "......"));
+        assertEquals(List.of("GenerateBench.generate (model = gpt2-tiny, threads = 1)",
+                "GenerateBench.generate (model = llama-tiny, threads = 1)"), List.copyOf(b.keySet()));
+        assertEquals(List.of("  60.00%  libtorch_cpu.so", "  40.00%  libjvm.so"), b.get("GenerateBench.generate (model = gpt2-tiny, threads = 1)"));
+    }
+}
