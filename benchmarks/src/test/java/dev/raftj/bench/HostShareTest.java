@@ -5,23 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class HostShareTest {
-    @Test
-    void sortsSharedObjectsIntoHostNativeAndShared() {
-        assertEquals("java", HostShare.category("perf-27406.map"));
-        assertEquals("java", HostShare.category("   "));
-        assertEquals("java", HostShare.category("c2, level 4"));
-        assertEquals("java", HostShare.category("interpreter"));
-        assertEquals("jvm", HostShare.category("libjvm.so"));
-        assertEquals("jni_glue", HostShare.category("libjnitorch.so"));
-        assertEquals("native_compute", HostShare.category("libtorch_cpu.so"));
-        assertEquals("native_compute", HostShare.category("libopenblas_nolapack.so.0"));
-        assertEquals("native_compute", HostShare.category("libm.so.6"));
-        assertEquals("libc", HostShare.category("libc.so.6"));
-        assertEquals("libc", HostShare.category("libstdc++.so.6.0.30"));
-        assertEquals("kernel", HostShare.category("[kernel.kallsyms]"));
-        assertEquals("other", HostShare.category("libfoo.so"));
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "perf-27406.map | java", "'   ' | java", "c2, level 4 | java", "interpreter | java", "libjvm.so | jvm",
+        "libjnitorch.so | jni_glue", "libtorch_cpu.so | native_compute", "libopenblas_nolapack.so.0 | native_compute",
+        "libm.so.6 | native_compute", "libc.so.6 | libc", "libstdc++.so.6.0.30 | libc", "[kernel.kallsyms] | kernel",
+        "libfoo.so | other"})
+    void sortsSharedObjectsIntoHostNativeAndShared(String source, String category) {
+        assertEquals(category, HostShare.category(source));
     }
 
     @Test
