@@ -37,7 +37,8 @@ fi
 
 if [[ "${SKIP_PROFILE:-0}" != 1 ]]; then
   echo "== decode profile: host (Java + JNI) vs native (load $(cut -d' ' -f1-3 /proc/loadavg))"
-  prof="perfasm:events=cpu-clock;skipAsm=true;top=10"
+  mkdir -p "$work/perf"
+  prof="perfasm:events=cpu-clock;skipAsm=true;top=10;savePerfBin=true;savePerfBinTo=$work/perf"
   java -cp "$CP" org.openjdk.jmh.Main GenerateBench -p threads=1,0 ${JMH_ARGS:-} -prof "$prof" -rf json -rff "$work/decode-tiny.json" \
     >"$work/decode.log" 2>&1 || { tail -40 "$work/decode.log" >&2; exit 1; }
   jsons=("$work/decode-tiny.json")
@@ -46,7 +47,11 @@ if [[ "${SKIP_PROFILE:-0}" != 1 ]]; then
       -rf json -rff "$work/decode-124m.json" >>"$work/decode.log" 2>&1 || { tail -40 "$work/decode.log" >&2; exit 1; }
     jsons+=("$work/decode-124m.json")
   fi
-  java -cp "$CP" dev.raftj.bench.HostShare "$work/decode.log" "$RESULTS/host-share-$DATE.json" \
+  # per thread, second half of each recording (inside the measured iterations)
+  for bin in "$work"/perf/*.perfbin; do
+    perf report -i "$bin" --time 50%-100% --sort comm,dso -t '|' --stdio 2>/dev/null >"${bin%.perfbin}.threads.txt"
+  done
+  java -cp "$CP" dev.raftj.bench.HostShare "$work/decode.log" "$work/perf" "$RESULTS/host-share-$DATE.json" \
     "$RESULTS/host-share-$DATE.md" "${jsons[@]}"
   echo "$machine; load after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS/host-share-$DATE.md"
   cat "$RESULTS/host-share-$DATE.md"

@@ -1,6 +1,8 @@
 package dev.raftj.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
@@ -53,5 +55,28 @@ class HostShareTest {
         assertEquals(List.of("GenerateBench.generate (model = gpt2-tiny, threads = 1)",
                 "GenerateBench.generate (model = llama-tiny, threads = 1)"), List.copyOf(b.keySet()));
         assertEquals(List.of("  60.00%  libtorch_cpu.so", "  40.00%  libjvm.so"), b.get("GenerateBench.generate (model = gpt2-tiny, threads = 1)"));
+    }
+
+    @Test
+    void theBenchmarkThreadAloneAndTheJvmsBackgroundThreads() {
+        Map<String, Double> d = HostShare.threadCategories(List.of(
+                "# Overhead|Command        |Shared Object", " 50.00% |dev.raftj.bench|libtorch_cpu.so",
+                " 10.00% |dev.raftj.bench|[JIT] tid 5", " 5.00%  |dev.raftj.bench|libjvm.so", " 5.00%  |dev.raftj.bench|libjnitorch.so",
+                " 20.00% |C2 CompilerThre|libjvm.so", " 10.00% |java           |libc.so.6"), "dev.raftj.bench");
+        assertEquals(100 * 10 / 70.0, d.get("java"), 1e-9); // the thread's 70% of all samples is its 100%
+        assertEquals(100 * 5 / 70.0, d.get("jvm"), 1e-9);
+        assertEquals(100 * 5 / 70.0, d.get("jni_glue"), 1e-9);
+        assertEquals(100 * 50 / 70.0, d.get("native_compute"), 1e-9);
+        assertEquals(70.0, d.get("thread_percent_of_all"), 1e-9);
+        assertEquals(20.0, d.get("jvm_background_percent_of_all"), 1e-9);
+    }
+
+    @Test
+    void matchesPerfFilesToRunsByBenchmarkAndParameters() {
+        String file = "dev.raftj.bench.GenerateBench.generate-Throughput-blas--1-model-gpt2-tiny-threads-1.threads.txt";
+        assertTrue(HostShare.sameRun(file, "GenerateBench.generate (blas = -1, model = gpt2-tiny, threads = 1)"));
+        assertFalse(HostShare.sameRun(file, "GenerateBench.generate (blas = -1, model = gpt2-tiny, threads = 0)"));
+        assertFalse(HostShare.sameRun(file, "GenerateBench.generate (blas = -1, model = llama-tiny, threads = 1)"));
+        assertFalse(HostShare.sameRun(file, "Gpt2SmallBench.generate33 (blas = -1, threads = 1)"));
     }
 }
