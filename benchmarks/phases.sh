@@ -9,7 +9,8 @@
 # Environment:
 #   JMH_ARGS="..."  extra JMH arguments for every JMH run (e.g. "-wi 1 -i 2" for a quick check)
 #   MODEL124M=DIR   the 124M checkpoint (default /tmp/raftj-gpt2-small-seed0; skipped when absent)
-#   SKIP_ITERATION=1 / SKIP_PROFILE=1   skip one part;  KEEP=DIR keeps the raw JMH logs and JSON
+#   SKIP_ITERATION=1 / SKIP_PROFILE=1   skip one part; SKIP_TINY=1 profiles only the 124M decode
+#   PROFILE_NAME=NAME   the profile's results are NAME-DATE.{json,md} (default host-share);  KEEP=DIR keeps the raw JMH logs and JSON
 # Needs `perf` (linux-tools) with perf_event_paranoid <= 2; cpu-clock works inside VMs without PMU.
 set -euo pipefail
 # shellcheck disable=SC2086
@@ -37,11 +38,16 @@ fi
 
 if [[ "${SKIP_PROFILE:-0}" != 1 ]]; then
   echo "== decode profile: host (Java + JNI) vs native (load $(cut -d' ' -f1-3 /proc/loadavg))"
+  name="${PROFILE_NAME:-host-share}"
   mkdir -p "$work/perf"
   prof="perfasm:events=cpu-clock;skipAsm=true;top=10;savePerfBin=true;savePerfBinTo=$work/perf"
-  java -cp "$CP" org.openjdk.jmh.Main GenerateBench -p threads=1,0 ${JMH_ARGS:-} -prof "$prof" -rf json -rff "$work/decode-tiny.json" \
-    >"$work/decode.log" 2>&1 || { tail -40 "$work/decode.log" >&2; exit 1; }
-  jsons=("$work/decode-tiny.json")
+  jsons=()
+  : >"$work/decode.log"
+  if [[ "${SKIP_TINY:-0}" != 1 ]]; then
+    java -cp "$CP" org.openjdk.jmh.Main GenerateBench -p threads=1,0 ${JMH_ARGS:-} -prof "$prof" -rf json -rff "$work/decode-tiny.json" \
+      >>"$work/decode.log" 2>&1 || { tail -40 "$work/decode.log" >&2; exit 1; }
+    jsons+=("$work/decode-tiny.json")
+  fi
   if [[ -f "$MODEL/model.safetensors" ]]; then
     java -Draftj.model124m="$MODEL" -cp "$CP" org.openjdk.jmh.Main 'Gpt2SmallBench.generate33' ${JMH_ARGS:-} -prof "$prof" \
       -rf json -rff "$work/decode-124m.json" >>"$work/decode.log" 2>&1 || { tail -40 "$work/decode.log" >&2; exit 1; }
@@ -51,8 +57,8 @@ if [[ "${SKIP_PROFILE:-0}" != 1 ]]; then
   for bin in "$work"/perf/*.perfbin; do
     perf report -i "$bin" --time 50%-100% --sort comm,dso -t '|' --stdio 2>/dev/null >"${bin%.perfbin}.threads.txt"
   done
-  java -cp "$CP" dev.raftj.bench.HostShare "$work/decode.log" "$work/perf" "$RESULTS/host-share-$DATE.json" \
-    "$RESULTS/host-share-$DATE.md" "${jsons[@]}"
-  echo "$machine; load after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS/host-share-$DATE.md"
-  cat "$RESULTS/host-share-$DATE.md"
+  java -cp "$CP" dev.raftj.bench.HostShare "$work/decode.log" "$work/perf" "$RESULTS/$name-$DATE.json" \
+    "$RESULTS/$name-$DATE.md" "${jsons[@]}"
+  echo "$machine; load after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS/$name-$DATE.md"
+  cat "$RESULTS/$name-$DATE.md"
 fi
