@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DiscriminatorTest {
 
     static DiscriminatorConfig config(double lr, int steps, int batch, double smoothing, DiscriminatorConfig.RewardForm form) {
-        return new DiscriminatorConfig(null, lr, steps, batch, smoothing, form, null, null, 0.0, null, null);
+        return new DiscriminatorConfig(null, lr, steps, batch, smoothing, form, null, null, 0.0, null, null, null, null);
     }
 
     static Discriminator fromArithPolicy(DiscriminatorConfig c) {
@@ -95,7 +95,7 @@ class DiscriminatorTest {
         List<Discriminator.Pair> fake = List.of(new Discriminator.Pair("1+2=", "9"), new Discriminator.Pair("4+4=", "1"),
                 new Discriminator.Pair("2+2=", "22"));
         Discriminator a = fromArithPolicy(c), b = fromArithPolicy(c);
-        double la = a.train(real, fake, 11), lb = b.train(real, fake, 11);
+        double la = a.train(real, fake, 11, 3), lb = b.train(real, fake, 11, 3);
         assertEquals(la, lb, "same seed, same steps");
         double[] za = a.score(List.of("7+1="), List.of("8")), zb = b.score(List.of("7+1="), List.of("8"));
         assertArrayEquals(za, zb);
