@@ -60,6 +60,11 @@ final class Adversarial {
         return heldOut;
     }
 
+    /** discriminator.measure, the independent reward it never sees, or null. */
+    Reward measure() {
+        return measure;
+    }
+
     /**
      * The references: discriminator.references (split by seed into training and held-out parts),
      * else the prompts' "reference" fields (training prompts' for training, held-out prompts' held out).

@@ -20,7 +20,8 @@ final class BuiltinTasks {
     static RunConfig config(String name) {
         Task task = Tasks.get(name);
         boolean style = name.equals(SentimentStyleTask.NAME);
-        String preset = name.equals(ArithTask.NAME) ? ARITH : style ? SENTIMENT_STYLE : SENTIMENT;
+        String preset = name.equals(ArithTask.NAME) ? ARITH
+                : style ? SENTIMENT_STYLE.formatted(quote(((SentimentStyleTask) task).discriminator())) : SENTIMENT;
         String yaml = """
                 model: %s
                 reward: %s
@@ -61,17 +62,19 @@ final class BuiltinTasks {
             """;
 
     /**
-     * sentiment-style (RLGAF): the reward is a discriminator trained each stage against the
-     * prompts' positive references; the sentiment reward model, which it never sees, is the
-     * independent measure.
+     * sentiment-style (RLGAF): the reward is a discriminator (the task's fresh word-level classifier,
+     * warmed up on the base policy's samples) trained each stage against the prompts' positive
+     * references; the sentiment reward model, which it never sees, is the independent measure.
+     * RAFT ranks KL-adjusted, as on sentiment, which keeps the policy from drifting into text only
+     * an immature discriminator likes.
      */
     private static final String SENTIMENT_STYLE = """
             sft: {epochs: 2, lr: 5.0e-4, batch_size: 16}
-            raft: {stages: 10, batch_prompts: 64}
+            raft: {stages: 10, batch_prompts: 64, ranking: {kl_beta: 0.5}}
             grpo: {stages: 10, batch_prompts: 64, lr: 5.0e-4, minibatches: 16}
             ppo: {stages: 10, batch_prompts: 64, lr: 3.0e-4, minibatches: 8}
-            discriminator: {init: policy, lr: 1.0e-4, steps_per_stage: 8, batch_size: 32, label_smoothing: 0.1,
-                            measure: task:sentiment}
+            discriminator: {init: %s, lr: 1.0e-3, steps_per_stage: 32, batch_size: 32, label_smoothing: 0.1,
+                            warmup_steps: 100, measure: task:sentiment}
             """;
 
     private static String quote(Path p) {
