@@ -117,4 +117,18 @@ class DiscriminatorTest {
         assertEquals(0.0, Adversarial.ngramOverlap(List.of("one"), List.of("a b")), 1e-12);
         assertTrue(Double.isNaN(Adversarial.ngramOverlap(List.of(" "), List.of("a b"))));
     }
+
+    @Test
+    void replayKeepsTheNewestStagesAndThePoolHoldsFreshSamplesThenTheReplayedOnes() {
+        List<List<String>> history = new java.util.ArrayList<>();
+        Adversarial.remember(history, List.of("s1a", "s1b"), 2);
+        Adversarial.remember(history, List.of("s2"), 2);
+        Adversarial.remember(history, List.of("s3"), 2);
+        assertEquals(List.of(List.of("s3"), List.of("s2")), history, "newest first, stage 1 dropped");
+        assertEquals(List.of("s4", "s3", "s2"), Adversarial.fakePool(List.of("s4"), history));
+        List<List<String>> none = new java.util.ArrayList<>();
+        Adversarial.remember(none, List.of("s1"), 0);
+        assertEquals(List.of(), none, "replay 0 keeps nothing");
+        assertEquals(List.of("s1"), Adversarial.fakePool(List.of("s1"), none));
+    }
 }
