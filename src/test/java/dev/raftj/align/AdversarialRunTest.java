@@ -100,23 +100,18 @@ class AdversarialRunTest {
     @Test
     void grpoAndPpoTakeTheDiscriminatorInAWeightedSumAndRestIsRefused(@TempDir Path tmp) throws Exception {
         Path cfg = config(tmp, 1, "{sum: [{adversarial: {}, weight: 0.5}, {task: arith, weight: 1.0}]}", "");
-        Files.writeString(cfg, Files.readString(cfg) + "algorithm: grpo\ngrpo: {stages: 1, batch_prompts: 4, lr: 0.0003}\n");
-        Path out = tmp.resolve("run");
-        assertEquals(0, RaftRunTest.raftj("align", "--config", cfg.toString(), "--out", out.toString()));
-        StageMetrics s = MetricsLog.read(out.resolve("metrics.jsonl")).get(1);
-        assertNotNull(s.discAccuracy(), s.toString());
-        assertNotNull(s.policyLoss(), s.toString());
-        assertTrue(Files.isDirectory(RunState.checkpointDir(out).resolve(Discriminator.DIR)));
-        Files.writeString(cfg, Files.readString(cfg).replace("algorithm: grpo", "algorithm: ppo")
-                + "ppo: {stages: 1, batch_prompts: 4, lr: 0.0003}\n");
-        Path ppo = tmp.resolve("ppo");
-        assertEquals(0, RaftRunTest.raftj("align", "--config", cfg.toString(), "--out", ppo.toString()));
-        StageMetrics p = MetricsLog.read(ppo.resolve("metrics.jsonl")).get(1);
-        assertNotNull(p.discAccuracy(), p.toString());
-        assertNotNull(p.valueLoss(), p.toString());
-        assertTrue(Files.isDirectory(RunState.checkpointDir(ppo).resolve(Discriminator.DIR)));
-        assertTrue(Files.isDirectory(RunState.checkpointDir(ppo).resolve(Critics.DIR)));
-        Files.writeString(cfg, Files.readString(cfg).replace("algorithm: ppo", "algorithm: rest"));
+        String base = Files.readString(cfg);
+        for (String algorithm : List.of("grpo", "ppo")) {
+            Files.writeString(cfg, base + "algorithm: " + algorithm + "\n" + algorithm + ": {stages: 1, batch_prompts: 4, lr: 0.0003}\n");
+            Path out = tmp.resolve(algorithm);
+            assertEquals(0, RaftRunTest.raftj("align", "--config", cfg.toString(), "--out", out.toString()));
+            StageMetrics s = MetricsLog.read(out.resolve("metrics.jsonl")).get(1);
+            assertNotNull(s.discAccuracy(), s.toString());
+            assertNotNull(algorithm.equals("ppo") ? s.valueLoss() : s.policyLoss(), s.toString());
+            assertTrue(Files.isDirectory(RunState.checkpointDir(out).resolve(Discriminator.DIR)));
+        }
+        assertTrue(Files.isDirectory(RunState.checkpointDir(tmp.resolve("ppo")).resolve(Critics.DIR)));
+        Files.writeString(cfg, base + "algorithm: rest\n");
         String err = RaftRunTest.raftjError(1, "align", "--config", cfg.toString(), "--out", tmp.resolve("never").toString());
         assertTrue(err.contains("reward") && err.contains("adversarial") && err.contains("rest"), err);
     }
