@@ -21,7 +21,7 @@ import java.util.Map;
  * {@code GPT2ForSequenceClassification} of the sentiment models' sizes reading words, through BPE
  * merges learned from the base policy's own (unlabeled, mixed) pretraining corpus. Words matter: a
  * byte-level classifier of this size learns sentiment slowly (see SentimentBuild), and the policy's
- * body, which reads bytes, stayed a weak discriminator (held-out accuracy 0.55-0.61).
+ * body, which reads bytes, stayed a weak discriminator (held-out accuracy 0.55-0.61 in single runs on seed 0).
  * Nothing of the sentiment reward model (the independent measure) goes into it.
  *
  * <p>{@code java -cp target/classes dev.raftj.tasks.build.SentimentStyleData DIR} writes
