@@ -6,10 +6,13 @@ import dev.raftj.config.DiscriminatorConfig;
 import dev.raftj.core.UserError;
 import dev.raftj.data.Prompt;
 import dev.raftj.data.Shuffle;
+import dev.raftj.generate.Generator;
+import dev.raftj.generate.Sample;
 import dev.raftj.reward.Reward;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -18,17 +21,23 @@ import java.util.Set;
 
 /**
  * The RLGAF side of a run whose reward uses {@code adversarial}: the discriminator, the reference
- * responses it trains on and the held-out ones it never trains on, and what each stage does after
- * the policy's update: measure the discriminator on held-out references vs the stage's samples
- * (before it sees them), then train it on training references vs those samples.
+ * responses it trains on and the held-out ones it never trains on, the samples of older stages it
+ * replays, and what each stage does after the policy's update: measure the discriminator on
+ * held-out references vs the stage's samples (before it sees them), then train it on training
+ * references vs those samples (and the replayed ones). Optionally it is warmed up on the base
+ * policy's samples before the first stage.
  */
 final class Adversarial {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The replayed samples inside a checkpoint: {"age", "prompt", "response"} per line, age 0 the newest stage. */
+    static final String REPLAY = "discriminator_replay.jsonl";
 
     private final DiscriminatorConfig config;
     private final Discriminator discriminator;
     private final List<Discriminator.Pair> train, heldOut;
     private final Reward measure;
+    /** The fake samples of up to discriminator.replay earlier stages, newest first. */
+    private final List<List<Discriminator.Pair>> history = new ArrayList<>();
 
     Adversarial(DiscriminatorConfig config, Discriminator discriminator, List<Discriminator.Pair> train,
                 List<Discriminator.Pair> heldOut, Reward measure) {
@@ -49,6 +58,11 @@ final class Adversarial {
 
     List<Discriminator.Pair> heldOut() {
         return heldOut;
+    }
+
+    /** discriminator.measure, the independent reward it never sees, or null. */
+    Reward measure() {
+        return measure;
     }
 
     /**
@@ -118,19 +132,96 @@ final class Adversarial {
      * the stage's samples, then steps_per_stage steps on training references vs those samples.
      */
     StageMetrics.Adversarial afterStage(SampleBatch samples, long runSeed, int stage) {
-        List<Discriminator.Pair> fake = new ArrayList<>();
         List<String> responses = samples.responses().texts();
-        for (int i = 0; i < responses.size(); i++) fake.add(new Discriminator.Pair(samples.promptTexts().get(i), responses.get(i)));
+        List<Discriminator.Pair> fake = pairs(samples.promptTexts(), responses);
         double[] zf = discriminator.logitValues(fake.stream().map(Discriminator.Pair::text).toList());
         double[] zr = discriminator.logitValues(heldOut.stream().map(Discriminator.Pair::text).toList());
         Discriminator.Eval e = Discriminator.evaluate(zr, zf);
         double[] paid = new double[zf.length];
         for (int i = 0; i < zf.length; i++) paid[i] = Discriminator.reward(zf[i], config.reward());
-        double trainLoss = discriminator.train(train, fake, Seeds.DISCRIMINATOR.of(runSeed, stage));
+        double trainLoss = discriminator.train(train, fakePool(fake, history), Seeds.DISCRIMINATOR.of(runSeed, stage),
+                config.stepsPerStage());
+        remember(history, fake, config.replay());
         double overlap = ngramOverlap(responses, heldOut.stream().map(Discriminator.Pair::response).toList());
         Double m = measure == null ? null : StageMetrics.finite(Stats.mean(measure.score(samples.promptTexts(), responses)));
         return new StageMetrics.Adversarial(StageMetrics.finite(e.accuracy()), StageMetrics.finite(e.loss()),
                 StageMetrics.finite(trainLoss), StageMetrics.finite(Stats.mean(paid)), StageMetrics.finite(overlap), m);
+    }
+
+    /**
+     * Before the first stage of a run (once: a resumed run is past it): warmup_steps balanced steps
+     * on the references vs the base policy's samples, one per training prompt, so that stage 1's
+     * samples are not ranked by an untrained head. Returns the mean loss, or null when skipped.
+     */
+    static Double warmUpOnce(AlignmentSetup setup, RunState state, Generator generator) {
+        Adversarial a = setup.adversarial();
+        return a == null ? null : a.warmUp(setup, state, generator);
+    }
+
+    private Double warmUp(AlignmentSetup setup, RunState state, Generator generator) {
+        if (config.warmupSteps() == 0 || state.stage() != 0) return null;
+        long seed = Seeds.DISCRIMINATOR_WARMUP.of(setup.config().seed(), 0);
+        List<Prompt> prompts = setup.train();
+        List<Sample> drawn = generator.generate(setup.encode(prompts), setup.samplingParams(seed).withSamples(1, seed));
+        Responses r = Responses.of(drawn, setup.tokenizer(), setup.config().sampling().stop(), setup.eosId());
+        List<String> texts = new ArrayList<>();
+        for (Sample x : drawn) texts.add(prompts.get(x.prompt()).text());
+        return discriminator.train(train, pairs(texts, r.texts()), seed, config.warmupSteps());
+    }
+
+    private static List<Discriminator.Pair> pairs(List<String> prompts, List<String> responses) {
+        List<Discriminator.Pair> out = new ArrayList<>(responses.size());
+        for (int i = 0; i < responses.size(); i++) out.add(new Discriminator.Pair(prompts.get(i), responses.get(i)));
+        return out;
+    }
+
+    /** The discriminator's fakes for a stage: the fresh samples, then the replayed ones (newest stage first). */
+    static <T> List<T> fakePool(List<T> fresh, List<List<T>> history) {
+        List<T> pool = new ArrayList<>(fresh);
+        for (List<T> old : history) pool.addAll(old);
+        return pool;
+    }
+
+    /** Puts {@code fresh} first in the history and keeps the newest {@code keep} stages. */
+    static <T> void remember(List<List<T>> history, List<T> fresh, int keep) {
+        if (keep == 0) return;
+        history.add(0, List.copyOf(fresh));
+        while (history.size() > keep) history.remove(history.size() - 1);
+    }
+
+    /** Writes the discriminator, its optimizer and the replayed samples into a checkpoint folder. */
+    void save(Path checkpointDir) throws IOException {
+        discriminator.save(checkpointDir);
+        if (config.replay() == 0) return;
+        StringBuilder sb = new StringBuilder();
+        for (int age = 0; age < history.size(); age++) {
+            for (Discriminator.Pair p : history.get(age)) {
+                var n = JSON.createObjectNode().put("age", age).put("prompt", p.prompt()).put("response", p.response());
+                sb.append(JSON.writeValueAsString(n)).append('\n');
+            }
+        }
+        Path tmp = checkpointDir.resolve(REPLAY + ".tmp");
+        Files.writeString(tmp, sb.toString());
+        Files.move(tmp, checkpointDir.resolve(REPLAY), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Restores what {@link #save} wrote: the optimizer and, with replay, the replayed samples. */
+    void restore(Path checkpointDir) {
+        discriminator.loadOptimizer(checkpointDir);
+        if (config.replay() == 0) return;
+        Path file = checkpointDir.resolve(REPLAY);
+        if (!Files.exists(file)) throw new UserError(file + ": missing: the checkpoint of a run with discriminator.replay holds it");
+        history.clear();
+        try {
+            for (String line : Files.readAllLines(file)) {
+                JsonNode n = JSON.readTree(line);
+                int age = n.get("age").asInt();
+                while (history.size() <= age) history.add(new ArrayList<>());
+                history.get(age).add(new Discriminator.Pair(n.get("prompt").asText(), n.get("response").asText()));
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new UserError(file + ": cannot read the replayed samples: " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -110,7 +110,6 @@ public final class AlignmentSetup {
                 throw new UserError(saved + ": missing: the checkpoint of a run with reward 'adversarial' holds its discriminator there");
             }
             disc = Discriminator.load(saved, policy.device(), 0, d);
-            disc.loadOptimizer(policyDir);
         } else {
             Path init = d.init().equals("policy") ? modelDir : resolve(configDir, d.init());
             disc = Discriminator.load(init, policy.device(), Seeds.DISCRIMINATOR.of(config.seed(), 0), d);
@@ -118,7 +117,9 @@ public final class AlignmentSetup {
         Path refFile = d.references() == null ? null : resolve(configDir, d.references());
         var refs = Adversarial.references(d, refFile, train, eval, config.seed());
         Reward measure = d.measure() == null ? null : rewardFor(d.measure(), configDir);
-        return new Adversarial(d, disc, refs.get(0), refs.get(1), measure);
+        Adversarial a = new Adversarial(d, disc, refs.get(0), refs.get(1), measure);
+        if (policyDir != null) a.restore(policyDir);
+        return a;
     }
 
     /** The RLGAF side of the run, or null when the reward does not use 'adversarial'. */

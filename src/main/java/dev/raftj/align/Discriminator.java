@@ -202,9 +202,8 @@ public final class Discriminator implements Reward {
         }
     }
 
-    /** steps_per_stage balanced steps on real vs fake pairs, seeded by {@code seed}; the mean loss (NaN with no steps). */
-    public double train(List<Pair> real, List<Pair> fake, long seed) {
-        int steps = config.stepsPerStage();
+    /** {@code steps} balanced steps on real vs fake pairs, seeded by {@code seed}; the mean loss (NaN with no steps). */
+    public double train(List<Pair> real, List<Pair> fake, long seed, int steps) {
         double sum = 0;
         for (int s = 0; s < steps; s++) {
             Batch b = balancedBatch(real.size(), fake.size(), config.batchSize(), seed, s);

@@ -11,8 +11,8 @@ import java.util.List;
 
 /**
  * The held-out evaluation after each stage, on the current policy: greedy and sampled reward,
- * reference-response perplexity, and KL(π‖π0). The held-out samples use fixed seeds, so stages
- * differ only by the policy.
+ * reference-response perplexity, KL(π‖π0), and (RLGAF) the independent measure of the sampled
+ * responses. The held-out samples use fixed seeds, so stages differ only by the policy.
  */
 final class Evaluator {
     private final AlignmentSetup setup;
@@ -37,24 +37,28 @@ final class Evaluator {
     }
 
     StageMetrics.Eval evaluate() {
-        if (eval.isEmpty()) return new StageMetrics.Eval(null, null, null, null);
+        if (eval.isEmpty()) return new StageMetrics.Eval(null, null, null, null, null);
         var config = setup.config();
         SamplingConfig s = config.sampling();
         Generator g = new Generator(setup.policy(), s.batchSize());
-        double greedy = meanReward(g.generate(ids, SamplingParams.greedy(s.maxNewTokens())));
+        double greedy = Stats.mean(setup.reward().score(texts, texts(g.generate(ids, SamplingParams.greedy(s.maxNewTokens())))));
         SamplingParams sampling = setup.samplingParams(Seeds.EVAL_SAMPLE.of(config.seed(), 0))
                 .withSamples(1, Seeds.EVAL_SAMPLE.of(config.seed(), 0));
         List<Sample> sampled = g.generate(ids, sampling);
+        List<String> sampledTexts = texts(sampled);
+        Adversarial adversarial = setup.adversarial();
+        Double measure = adversarial == null || adversarial.measure() == null ? null
+                : StageMetrics.finite(Stats.mean(adversarial.measure().score(texts, sampledTexts)));
         boolean fromPolicy = s.temperature() == 1.0 && s.topK() == 0 && s.topP() == 1.0 && s.minP() == 0
                 && s.minNewTokens() == 0;
         List<Sample> fromPi = fromPolicy ? sampled
                 : g.generate(ids, SamplingParams.sampling(1.0, s.maxNewTokens(), 1, Seeds.KL_SAMPLE.of(config.seed(), 0)));
-        return new StageMetrics.Eval(greedy, meanReward(sampled), perplexity(), StageMetrics.finite(kl(fromPi)));
+        return new StageMetrics.Eval(greedy, Stats.mean(setup.reward().score(texts, sampledTexts)), perplexity(),
+                StageMetrics.finite(kl(fromPi)), measure);
     }
 
-    private double meanReward(List<Sample> samples) {
-        Responses r = Responses.of(samples, setup.tokenizer(), setup.config().sampling().stop(), setup.eosId());
-        return Stats.mean(setup.reward().score(texts, r.texts()));
+    private List<String> texts(List<Sample> samples) {
+        return Responses.of(samples, setup.tokenizer(), setup.config().sampling().stop(), setup.eosId()).texts();
     }
 
     /**

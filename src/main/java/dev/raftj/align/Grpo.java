@@ -45,6 +45,7 @@ public final class Grpo {
         RewardGuard guard = new RewardGuard(setup.reward(), c.onRewardError());
         Evaluator evaluator = new Evaluator(setup);
         SftStep trainer = state.trainer(setup.policy(), List.of(), g.lr(), g.weightDecay(), g.gradClip());
+        Adversarial.warmUpOnce(setup, state, generator);
         evaluator.logBaseOnce(state, onStage);
         while (state.stage() < g.stages()) {
             int stage = state.stage() + 1;
@@ -77,7 +78,7 @@ public final class Grpo {
                             StageMetrics.finite(u.approxKl), StageMetrics.finite(u.entropy), klRef,
                             Advantages.zeroStdFraction(rewards, valid, k), null, null, null, null), a);
             state.advance(batches.cursor(), line, trainer,
-                    adversarial == null ? null : (dir, json) -> adversarial.discriminator().save(dir));
+                    adversarial == null ? null : (dir, json) -> adversarial.save(dir));
             onStage.accept(line);
         }
         return state.finish();

@@ -56,6 +56,7 @@ public final class Ppo {
         KlController beta = p.klTarget() == null ? KlController.fixed(p.klCoef())
                 : KlController.adaptive(p.klCoef(), p.klTarget(), p.klHorizon());
         if (state.saved("kl_coef") != null) beta.set(state.saved("kl_coef").doubleValue());
+        Adversarial.warmUpOnce(setup, state, generator);
         evaluator.logBaseOnce(state, onStage);
         while (state.stage() < p.stages()) {
             int stage = state.stage() + 1;
@@ -77,6 +78,10 @@ public final class Ppo {
             double[][] advantages = Advantages.whiten(gae.advantages(), true);
             // 5. epochs × minibatches steps on the clipped policy and value losses
             Update u = timer.time("train", () -> update(trainer, critic, p, roll, old, values, advantages, gae.returns(), stage));
+            // 5b. RLGAF: the discriminator measured on, then trained against, this stage's samples
+            Adversarial adversarial = setup.adversarial();
+            StageMetrics.Adversarial a = adversarial == null ? null
+                    : timer.time("discriminator", () -> adversarial.afterStage(samples, c.seed(), stage));
             // 6. evaluate the updated policy, log the stage, move β, checkpoint (critic and β with it)
             StageMetrics.Eval eval = timer.time("eval", evaluator::evaluate);
             StageMetrics line = StageMetrics.of(stage, null, samples.stats(roll.indices, u.losses), eval, timer,
@@ -84,11 +89,12 @@ public final class Ppo {
                             StageMetrics.finite(u.approxKl), StageMetrics.finite(u.entropy),
                             StageMetrics.finite(Advantages.tokenMean(kl)), null, StageMetrics.finite(u.valueLoss),
                             StageMetrics.finite(u.valueClipFraction),
-                            StageMetrics.finite(Advantages.explainedVariance(values, gae.returns())), b));
+                            StageMetrics.finite(Advantages.explainedVariance(values, gae.returns())), b), a);
             beta.update(Advantages.meanOfRowMeans(kl), roll.size());
             state.advance(batches.cursor(), line, trainer, (dir, json) -> {
                 critic.save(dir.resolve(Critics.DIR));
                 json.put("kl_coef", beta.value());
+                if (adversarial != null) adversarial.save(dir);
             });
             onStage.accept(line);
         }

@@ -39,6 +39,7 @@ public final class Raft {
         RewardGuard guard = new RewardGuard(setup.reward(), c.onRewardError());
         Evaluator evaluator = new Evaluator(setup);
         SftStep trainer = state.trainer(setup.policy());
+        Adversarial.warmUpOnce(setup, state, generator);
         evaluator.logBaseOnce(state, onStage);
         while (state.stage() < raft.stages()) {
             int stage = state.stage() + 1;
@@ -58,7 +59,7 @@ public final class Raft {
             // 5. evaluate the updated policy, log the stage, checkpoint
             StageMetrics.Eval eval = timer.time("eval", evaluator::evaluate);
             StageMetrics line = StageMetrics.of(stage, null, samples.stats(kept, losses), eval, timer, null, a);
-            state.advance(batches.cursor(), line, trainer, adv == null ? null : (dir, json) -> adv.discriminator().save(dir));
+            state.advance(batches.cursor(), line, trainer, adv == null ? null : (dir, json) -> adv.save(dir));
             onStage.accept(line);
         }
         return state.finish();

@@ -24,7 +24,9 @@ public enum Seeds {
     /** PPO: the fresh value head of a critic that starts from the policy. */
     CRITIC_HEAD(8),
     /** RLGAF: the discriminator's balanced batches after stage s (and its fresh head, index 0). */
-    DISCRIMINATOR(9);
+    DISCRIMINATOR(9),
+    /** RLGAF: the base policy's samples and the batches of the discriminator's warm-up. */
+    DISCRIMINATOR_WARMUP(10);
 
     private final long purpose;
 

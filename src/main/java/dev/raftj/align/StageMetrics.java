@@ -54,6 +54,8 @@ import java.util.Map;
  * @param refOverlap       share of the samples' word unigrams and bigrams found in the held-out references
  *                         (which the discriminator never sees)
  * @param measureMean      mean of discriminator.measure on the stage's samples, when set
+ * @param evalMeasure      mean of discriminator.measure on the sampled held-out responses (eval_reward_sampled's),
+ *                         stage 0 (the base policy) included, when set
  */
 public record StageMetrics(
         @JsonProperty("stage") int stage,
@@ -93,7 +95,8 @@ public record StageMetrics(
         @JsonProperty("disc_train_loss") @JsonInclude(JsonInclude.Include.NON_NULL) Double discTrainLoss,
         @JsonProperty("disc_reward_mean") @JsonInclude(JsonInclude.Include.NON_NULL) Double discRewardMean,
         @JsonProperty("ref_overlap") @JsonInclude(JsonInclude.Include.NON_NULL) Double refOverlap,
-        @JsonProperty("measure_mean") @JsonInclude(JsonInclude.Include.NON_NULL) Double measureMean) {
+        @JsonProperty("measure_mean") @JsonInclude(JsonInclude.Include.NON_NULL) Double measureMean,
+        @JsonProperty("eval_measure") @JsonInclude(JsonInclude.Include.NON_NULL) Double evalMeasure) {
 
     /** What a stage's samples and selection came to (null for stage 0). */
     public record Samples(double rewardMean, double rewardMax, double rewardKeptMean, int kept, int dropped,
@@ -101,7 +104,7 @@ public record StageMetrics(
                           int count) {}
 
     /** The held-out evaluation after a stage. */
-    public record Eval(Double reward, Double rewardSampled, Double perplexity, Double kl) {}
+    public record Eval(Double reward, Double rewardSampled, Double perplexity, Double kl, Double measure) {}
 
     /** ReST's place of an Improve step (null for RAFT). */
     public record Improve(int grow, double threshold, double cut) {}
@@ -141,7 +144,8 @@ public record StageMetrics(
                 pg == null ? null : pg.valueClipFraction(), pg == null ? null : pg.explainedVariance(),
                 pg == null ? null : pg.klCoef(),
                 a == null ? null : a.accuracy(), a == null ? null : a.loss(), a == null ? null : a.trainLoss(),
-                a == null ? null : a.rewardMean(), a == null ? null : a.refOverlap(), a == null ? null : a.measureMean());
+                a == null ? null : a.rewardMean(), a == null ? null : a.refOverlap(), a == null ? null : a.measureMean(),
+                e.measure());
     }
 
     /** JSON has no NaN: a mean over nothing is written as null. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.raftj.config.ConfigLoader;
 import dev.raftj.config.RunConfig;
 import dev.raftj.tasks.ArithTask;
+import dev.raftj.tasks.SentimentStyleTask;
 import dev.raftj.tasks.Task;
 import dev.raftj.tasks.Tasks;
 import java.nio.file.Path;
@@ -18,14 +19,16 @@ final class BuiltinTasks {
 
     static RunConfig config(String name) {
         Task task = Tasks.get(name);
-        String preset = name.equals(ArithTask.NAME) ? ARITH : SENTIMENT;
+        boolean style = name.equals(SentimentStyleTask.NAME);
+        String preset = name.equals(ArithTask.NAME) ? ARITH
+                : style ? SENTIMENT_STYLE.formatted(quote(((SentimentStyleTask) task).discriminator())) : SENTIMENT;
         String yaml = """
                 model: %s
-                reward: task:%s
+                reward: %s
                 prompts: %s
                 eval_prompts: %s
                 sampling: {k: 8, temperature: 1.0, max_new_tokens: %d}
-                """.formatted(quote(task.policy()), name, quote(task.trainFile()), quote(task.evalFile()),
+                """.formatted(quote(task.policy()), style ? "adversarial" : "task:" + name, quote(task.trainFile()), quote(task.evalFile()),
                 task.maxNewTokens()) + preset;
         return ConfigLoader.parse(yaml, Path.of("--task " + name), RunConfig.class);
     }
@@ -56,6 +59,22 @@ final class BuiltinTasks {
             rest: {grow_steps: 2, threshold_scale: quantile, thresholds: [0.5, 0.8, 0.9]}
             grpo: {stages: 10, batch_prompts: 64, lr: 5.0e-4, minibatches: 16}
             ppo: {stages: 10, batch_prompts: 64, lr: 3.0e-4, minibatches: 8}
+            """;
+
+    /**
+     * sentiment-style (RLGAF): the reward is a discriminator (the task's fresh word-level classifier,
+     * warmed up on the base policy's samples) trained each stage against the prompts' positive
+     * references; the sentiment reward model, which it never sees, is the independent measure.
+     * RAFT ranks KL-adjusted, as on sentiment, which keeps the policy from drifting into text only
+     * an immature discriminator likes.
+     */
+    private static final String SENTIMENT_STYLE = """
+            sft: {epochs: 2, lr: 5.0e-4, batch_size: 16}
+            raft: {stages: 10, batch_prompts: 64, ranking: {kl_beta: 0.5}}
+            grpo: {stages: 10, batch_prompts: 64, lr: 5.0e-4, minibatches: 16}
+            ppo: {stages: 10, batch_prompts: 64, lr: 3.0e-4, minibatches: 8}
+            discriminator: {init: %s, lr: 1.0e-3, steps_per_stage: 32, batch_size: 32, label_smoothing: 0.1,
+                            warmup_steps: 100, measure: task:sentiment}
             """;
 
     private static String quote(Path p) {

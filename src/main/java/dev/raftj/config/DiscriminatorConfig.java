@@ -26,6 +26,12 @@ import java.nio.file.Path;
  * @param weightDecay    AdamW decoupled weight decay; default 0.0
  * @param measure        an independent reward the discriminator never sees, logged per stage on the
  *                       stage's samples (e.g. task:sentiment); optional
+ * @param warmupSteps    balanced steps before the first stage, on the base policy's samples (one per
+ *                       training prompt) vs the references, so that stage 1 is not ranked by an
+ *                       untrained head; default 0
+ * @param replay         older stages whose samples stay in the discriminator's fake pool beside the
+ *                       fresh ones (experience replay, Shrivastava et al. 2017), so it does not
+ *                       forget earlier faults of the policy; default 0 (fresh samples only)
  */
 public record DiscriminatorConfig(
         @JsonProperty("init") String init,
@@ -38,7 +44,9 @@ public record DiscriminatorConfig(
         @JsonProperty("held_out") Double heldOut,
         @JsonProperty("grad_clip") Double gradClip,
         @JsonProperty("weight_decay") Double weightDecay,
-        @JsonProperty("measure") RewardSpec measure) {
+        @JsonProperty("measure") RewardSpec measure,
+        @JsonProperty("warmup_steps") Integer warmupSteps,
+        @JsonProperty("replay") Integer replay) {
 
     /** What the policy is paid from the discriminator's logit z. */
     public enum RewardForm {
@@ -58,10 +66,12 @@ public record DiscriminatorConfig(
         heldOut = heldOut != null ? heldOut : 0.2;
         gradClip = gradClip != null ? gradClip : 1.0;
         weightDecay = weightDecay != null ? weightDecay : 0.0;
+        warmupSteps = warmupSteps != null ? warmupSteps : 0;
+        replay = replay != null ? replay : 0;
     }
 
     public static DiscriminatorConfig defaults() {
-        return new DiscriminatorConfig(null, null, null, null, null, null, null, null, null, null, null);
+        return new DiscriminatorConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     public void validate(Path file, String prefix) {
@@ -77,5 +87,7 @@ public record DiscriminatorConfig(
         Validate.nonNegative(file, Validate.field(prefix, "grad_clip"), gradClip);
         Validate.nonNegative(file, Validate.field(prefix, "weight_decay"), weightDecay);
         if (measure != null) measure.validate(file, Validate.field(prefix, "measure"));
+        Validate.nonNegative(file, Validate.field(prefix, "warmup_steps"), warmupSteps);
+        Validate.nonNegative(file, Validate.field(prefix, "replay"), replay);
     }
 }

@@ -128,8 +128,8 @@ public record RunConfig(
             case PPO -> ppo.validate(file, "ppo", sampling.k());
         }
         discriminator.validate(file, "discriminator");
-        Validate.check(!reward.usesAdversarial() || algorithm == Algorithm.RAFT || algorithm == Algorithm.GRPO, file,
-                "reward", "'adversarial' (the discriminator) is trained by the raft and grpo loops; algorithm is "
+        Validate.check(!reward.usesAdversarial() || algorithm != Algorithm.REST && algorithm != Algorithm.REST_EM, file,
+                "reward", "'adversarial' (the discriminator) is trained by the raft, grpo and ppo loops; algorithm is "
                         + algorithm.label());
     }
 }

@@ -52,6 +52,11 @@ public final class Comparison {
 
     /** Stage-by-stage summary of one algorithm's runs (stages beyond the shortest run are dropped). */
     static List<Point> summarise(List<List<StageMetrics>> runs) {
+        return summarise(runs, MEASURES);
+    }
+
+    /** The same for the given measures. */
+    static List<Point> summarise(List<List<StageMetrics>> runs, List<Measure> measures) {
         int stages = runs.stream().mapToInt(List::size).min().orElse(0);
         List<Point> out = new ArrayList<>();
         double[] samples = new double[runs.size()], seconds = new double[runs.size()];
@@ -62,7 +67,7 @@ public final class Comparison {
                 if (l.samplesPerSecond() != null) samples[r] += Math.round(l.samplesPerSecond() * l.seconds());
                 seconds[r] += l.seconds();
             }
-            for (Measure m : MEASURES) {
+            for (Measure m : measures) {
                 List<Double> v = new ArrayList<>();
                 for (List<StageMetrics> run : runs) {
                     Double x = m.value.apply(run.get(s));
@@ -92,26 +97,40 @@ public final class Comparison {
     }
 
     public static void main(String[] args) throws IOException {
+        write(Path.of(args[0]), Path.of(args[1]), args[2], runDirs(args, "Comparison"));
+    }
+
+    /** ALGO=RUN_DIR arguments from the fourth on, grouped by ALGO in order. */
+    static Map<String, List<Path>> runDirs(String[] args, String program) {
         if (args.length < 4) {
-            System.err.println("usage: Comparison OUT.json OUT.png TITLE ALGO=RUN_DIR ...");
+            System.err.println("usage: " + program + " OUT.json OUT.png TITLE ALGO=RUN_DIR ...");
             System.exit(2);
         }
-        Path json = Path.of(args[0]), png = Path.of(args[1]);
         Map<String, List<Path>> dirs = new LinkedHashMap<>();
         for (int i = 3; i < args.length; i++) {
             int eq = args[i].indexOf('=');
             if (eq <= 0) throw new UserError("expected ALGO=RUN_DIR, got " + args[i]);
             dirs.computeIfAbsent(args[i].substring(0, eq), k -> new ArrayList<>()).add(Path.of(args[i].substring(eq + 1)));
         }
-        write(json, png, args[2], dirs);
+        return dirs;
     }
 
     /** Reads every run's metrics.jsonl and summary.json, writes the JSON and the PNG. */
     public static void write(Path json, Path png, String title, Map<String, List<Path>> dirs) throws IOException {
+        Map<String, List<Point>> summaries = new LinkedHashMap<>();
+        ObjectNode root = collect(title, dirs, MEASURES, summaries);
+        writeFile(json, JSON.writeValueAsString(root) + "\n");
+        Path md = json.resolveSibling(json.getFileName().toString().replaceFirst("\\.json$", "") + ".md");
+        writeFile(md, table(root));
+        plot(png, title, summaries);
+    }
+
+    /** The runs' summaries and configs and the stage-by-stage mean ± sd of {@code measures}; fills {@code summaries}. */
+    static ObjectNode collect(String title, Map<String, List<Path>> dirs, List<Measure> measures,
+                              Map<String, List<Point>> summaries) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         root.put("title", title);
         ObjectNode algos = root.putObject("algorithms");
-        Map<String, List<Point>> summaries = new LinkedHashMap<>();
         for (Map.Entry<String, List<Path>> e : dirs.entrySet()) {
             List<List<StageMetrics>> runs = new ArrayList<>();
             ObjectNode a = algos.putObject(e.getKey());
@@ -125,7 +144,7 @@ public final class Comparison {
                 r.set("summary", JSON.readTree(d.resolve("summary.json").toFile()));
             }
             a.put("models_resident", modelsResident(JSON.readTree(e.getValue().get(0).resolve("config.json").toFile())));
-            List<Point> points = summarise(runs);
+            List<Point> points = summarise(runs, measures);
             summaries.put(e.getKey(), points);
             ArrayNode series = a.putArray("stages");
             for (Point p : points) {
@@ -136,12 +155,14 @@ public final class Comparison {
                 p.meanSd.forEach((k, v) -> n.putObject(k).put("mean", v[0]).put("sd", v[1]));
             }
         }
-        Path tmp = json.resolveSibling(json.getFileName() + ".tmp");
-        Files.writeString(tmp, JSON.writeValueAsString(root) + "\n");
-        Files.move(tmp, json, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        Path md = json.resolveSibling(json.getFileName().toString().replaceFirst("\\.json$", "") + ".md");
-        Files.writeString(md, table(root));
-        plot(png, title, summaries);
+        return root;
+    }
+
+    /** Writes {@code text} to a temp file beside {@code file}, then renames it. */
+    static void writeFile(Path file, String text) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, text);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     /**
@@ -186,7 +207,7 @@ public final class Comparison {
         return v.isMissingNode() ? "-" : fmt(new double[] {v.path("mean").asDouble(), v.path("sd").asDouble()}, "%.3f");
     }
 
-    private static String fmt(double[] meanSd, String f) {
+    static String fmt(double[] meanSd, String f) {
         return String.format(java.util.Locale.ROOT, f + " ± " + f, meanSd[0], meanSd[1]);
     }
 
@@ -204,7 +225,7 @@ public final class Comparison {
         Files.move(tmp, png, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private static XYChart panel(String title, String xTitle, String yTitle, Map<String, List<Point>> summaries, String key,
+    static XYChart panel(String title, String xTitle, String yTitle, Map<String, List<Point>> summaries, String key,
                                  boolean bySeconds) {
         XYChart c = new XYChartBuilder().width(640).height(400).title(title).xAxisTitle(xTitle).yAxisTitle(yTitle).build();
         c.getStyler().setErrorBarsColorSeriesColor(true);

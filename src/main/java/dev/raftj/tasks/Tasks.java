@@ -14,6 +14,7 @@ public final class Tasks {
     static {
         FACTORIES.put(ArithTask.NAME, ArithTask::new);
         FACTORIES.put(SentimentTask.NAME, SentimentTask::new);
+        FACTORIES.put(SentimentStyleTask.NAME, SentimentStyleTask::new);
     }
 
     private Tasks() {}

@@ -1,6 +1,7 @@
 package dev.raftj.align;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * RLGAF end to end on RaftRunTest's arith slice: the reward is a discriminator trained each stage on
  * reference answers ({"prompt", "response"} from arith's own answers) vs the stage's samples;
- * metrics, checkpoint (weights + optimizer), exact resume, the HF-format discriminator, GRPO with a
- * weighted sum.
+ * metrics, checkpoint (weights + optimizer + replayed samples), exact resume, the warm-up, the
+ * HF-format discriminator, GRPO and PPO with a weighted sum.
  */
 class AdversarialRunTest {
 
@@ -63,11 +64,26 @@ class AdversarialRunTest {
         String line = Files.readAllLines(out.resolve("metrics.jsonl")).get(1);
         assertTrue(line.contains("\"disc_accuracy\"") && line.contains("\"ref_overlap\""), line);
         assertTrue(!Files.readAllLines(out.resolve("metrics.jsonl")).get(0).contains("disc_"), "absent where it does not apply");
+        assertTrue(lines.get(0).evalMeasure() >= 0 && lines.get(0).evalMeasure() <= 1, "the base policy's held-out measure");
+        assertNotNull(lines.get(2).evalMeasure());
+    }
+
+    @Test
+    void aWarmUpTrainsTheDiscriminatorBeforeItScoresStageOne(@TempDir Path tmp) throws Exception {
+        Path cold = tmp.resolve("cold"), warm = tmp.resolve("warm");
+        assertEquals(0, RaftRunTest.raftj("align", "--config", config(tmp, 1, "adversarial", "").toString(), "--out", cold.toString()));
+        assertEquals(0, RaftRunTest.raftj("align", "--config", config(tmp, 1, "adversarial", ", warmup_steps: 3").toString(),
+                "--out", warm.toString()));
+        StageMetrics c = MetricsLog.read(cold.resolve("metrics.jsonl")).get(1), w = MetricsLog.read(warm.resolve("metrics.jsonl")).get(1);
+        assertEquals(c.rewardMean(), c.discRewardMean(), 1e-9);
+        assertNotEquals(c.discRewardMean(), w.discRewardMean(), "stage 1 is scored by the warmed-up discriminator");
+        assertTrue(w.discLoss() < c.discLoss(), "3 steps on references vs base samples lower its held-out loss: "
+                + w.discLoss() + " vs " + c.discLoss());
     }
 
     @Test
     void resumeRestoresTheDiscriminatorAndItsOptimizerExactly(@TempDir Path tmp) throws Exception {
-        Path cfg = config(tmp, 3, "adversarial", ", label_smoothing: 0.1, reward: logsigmoid");
+        Path cfg = config(tmp, 3, "adversarial", ", label_smoothing: 0.1, reward: logsigmoid, replay: 1, warmup_steps: 2");
         Path whole = tmp.resolve("whole"), parts = tmp.resolve("parts");
         assertEquals(0, RaftRunTest.raftj("align", "--config", cfg.toString(), "--out", whole.toString()));
         assertEquals(0, RaftRunTest.raftj("align", "--config", cfg.toString(), "--out", parts.toString(), "--stages", "1"));
@@ -78,20 +94,25 @@ class AdversarialRunTest {
                 StageMetrics::discTrainLoss, StageMetrics::discRewardMean, StageMetrics::refOverlap);
         for (int i = 0; i < a.size(); i++) for (var k : keys) assertEquals(k.apply(a.get(i)), k.apply(b.get(i)), "stage " + i);
         assertTrue(a.get(3).discRewardMean() < 0, "log-sigmoid rewards are negative");
+        assertTrue(Files.exists(RunState.checkpointDir(parts).resolve(Adversarial.REPLAY)), "the replayed samples are checkpointed");
     }
 
     @Test
-    void grpoTakesTheDiscriminatorInAWeightedSumAndPpoIsRefused(@TempDir Path tmp) throws Exception {
+    void grpoAndPpoTakeTheDiscriminatorInAWeightedSumAndRestIsRefused(@TempDir Path tmp) throws Exception {
         Path cfg = config(tmp, 1, "{sum: [{adversarial: {}, weight: 0.5}, {task: arith, weight: 1.0}]}", "");
-        Files.writeString(cfg, Files.readString(cfg) + "algorithm: grpo\ngrpo: {stages: 1, batch_prompts: 4, lr: 0.0003}\n");
-        Path out = tmp.resolve("run");
-        assertEquals(0, RaftRunTest.raftj("align", "--config", cfg.toString(), "--out", out.toString()));
-        StageMetrics s = MetricsLog.read(out.resolve("metrics.jsonl")).get(1);
-        assertNotNull(s.discAccuracy(), s.toString());
-        assertNotNull(s.policyLoss(), s.toString());
-        assertTrue(Files.isDirectory(RunState.checkpointDir(out).resolve(Discriminator.DIR)));
-        Files.writeString(cfg, Files.readString(cfg).replace("algorithm: grpo", "algorithm: ppo"));
+        String base = Files.readString(cfg);
+        for (String algorithm : List.of("grpo", "ppo")) {
+            Files.writeString(cfg, base + "algorithm: " + algorithm + "\n" + algorithm + ": {stages: 1, batch_prompts: 4, lr: 0.0003}\n");
+            Path out = tmp.resolve(algorithm);
+            assertEquals(0, RaftRunTest.raftj("align", "--config", cfg.toString(), "--out", out.toString()));
+            StageMetrics s = MetricsLog.read(out.resolve("metrics.jsonl")).get(1);
+            assertNotNull(s.discAccuracy(), s.toString());
+            assertNotNull(algorithm.equals("ppo") ? s.valueLoss() : s.policyLoss(), s.toString());
+            assertTrue(Files.isDirectory(RunState.checkpointDir(out).resolve(Discriminator.DIR)));
+        }
+        assertTrue(Files.isDirectory(RunState.checkpointDir(tmp.resolve("ppo")).resolve(Critics.DIR)));
+        Files.writeString(cfg, base + "algorithm: rest\n");
         String err = RaftRunTest.raftjError(1, "align", "--config", cfg.toString(), "--out", tmp.resolve("never").toString());
-        assertTrue(err.contains("reward") && err.contains("adversarial") && err.contains("ppo"), err);
+        assertTrue(err.contains("reward") && err.contains("adversarial") && err.contains("rest"), err);
     }
 }

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DiscriminatorTest {
 
     static DiscriminatorConfig config(double lr, int steps, int batch, double smoothing, DiscriminatorConfig.RewardForm form) {
-        return new DiscriminatorConfig(null, lr, steps, batch, smoothing, form, null, null, 0.0, null, null);
+        return new DiscriminatorConfig(null, lr, steps, batch, smoothing, form, null, null, 0.0, null, null, null, null);
     }
 
     static Discriminator fromArithPolicy(DiscriminatorConfig c) {
@@ -95,7 +95,7 @@ class DiscriminatorTest {
         List<Discriminator.Pair> fake = List.of(new Discriminator.Pair("1+2=", "9"), new Discriminator.Pair("4+4=", "1"),
                 new Discriminator.Pair("2+2=", "22"));
         Discriminator a = fromArithPolicy(c), b = fromArithPolicy(c);
-        double la = a.train(real, fake, 11), lb = b.train(real, fake, 11);
+        double la = a.train(real, fake, 11, 3), lb = b.train(real, fake, 11, 3);
         assertEquals(la, lb, "same seed, same steps");
         double[] za = a.score(List.of("7+1="), List.of("8")), zb = b.score(List.of("7+1="), List.of("8"));
         assertArrayEquals(za, zb);
@@ -116,5 +116,19 @@ class DiscriminatorTest {
         assertEquals(1.0, Adversarial.ngramOverlap(List.of("A  B"), List.of("a b")), 1e-12);
         assertEquals(0.0, Adversarial.ngramOverlap(List.of("one"), List.of("a b")), 1e-12);
         assertTrue(Double.isNaN(Adversarial.ngramOverlap(List.of(" "), List.of("a b"))));
+    }
+
+    @Test
+    void replayKeepsTheNewestStagesAndThePoolHoldsFreshSamplesThenTheReplayedOnes() {
+        List<List<String>> history = new java.util.ArrayList<>();
+        Adversarial.remember(history, List.of("s1a", "s1b"), 2);
+        Adversarial.remember(history, List.of("s2"), 2);
+        Adversarial.remember(history, List.of("s3"), 2);
+        assertEquals(List.of(List.of("s3"), List.of("s2")), history, "newest first, stage 1 dropped");
+        assertEquals(List.of("s4", "s3", "s2"), Adversarial.fakePool(List.of("s4"), history));
+        List<List<String>> none = new java.util.ArrayList<>();
+        Adversarial.remember(none, List.of("s1"), 0);
+        assertEquals(List.of(), none, "replay 0 keeps nothing");
+        assertEquals(List.of("s1"), Adversarial.fakePool(List.of("s1"), none));
     }
 }

@@ -135,6 +135,18 @@ class ConfigRecordsTest {
                 assertThrows(UserError.class, () -> ConfigLoader.load(f, RunConfig.class)).getMessage());
     }
 
+    @Test
+    void discriminatorWarmUpAndReplayDefaultToOffAndMustNotBeNegative() {
+        DiscriminatorConfig d = DiscriminatorConfig.defaults();
+        assertEquals(0, d.warmupSteps());
+        assertEquals(0, d.replay());
+        d.validate(FILE, "discriminator");
+        assertEquals("run.yaml: field 'discriminator.warmup_steps': must be >= 0, got -1", problemOf(() -> new DiscriminatorConfig(
+                null, null, null, null, null, null, null, null, null, null, null, -1, null).validate(FILE, "discriminator")));
+        assertEquals("run.yaml: field 'discriminator.replay': must be >= 0, got -2", problemOf(() -> new DiscriminatorConfig(
+                null, null, null, null, null, null, null, null, null, null, null, null, -2).validate(FILE, "discriminator")));
+    }
+
     private static String problemOf(Runnable r) {
         return assertThrows(UserError.class, r::run).getMessage();
     }

@@ -247,13 +247,8 @@ public final class SentimentData {
         Map<String, String> files = new LinkedHashMap<>();
         Shuffle.SplitMix64 refs = new Shuffle.SplitMix64(Shuffle.deriveSeed(SEED, REFERENCE_STREAM));
         for (boolean eval : new boolean[] {false, true}) {
-            StringBuilder sb = new StringBuilder();
-            for (PromptText p : prompts(eval)) {
-                String ref = continuation(drawSentiment(CORPUS_POSITIVE, refs), p.category(), refs);
-                sb.append("{\"prompt\": ").append(quote(p.text())).append(", \"reference\": ").append(quote(ref))
-                        .append("}\n");
-            }
-            files.put(eval ? "eval.jsonl" : "train.jsonl", sb.toString());
+            files.put(eval ? "eval.jsonl" : "train.jsonl", promptLines(prompts(eval),
+                    p -> continuation(drawSentiment(CORPUS_POSITIVE, refs), p.category(), refs)));
         }
         for (boolean eval : new boolean[] {false, true}) {
             StringBuilder sb = new StringBuilder();
@@ -270,6 +265,16 @@ public final class SentimentData {
         }
         files.put("corpus.jsonl", sb.toString());
         return files;
+    }
+
+    /** JSONL lines {"prompt": ..., "reference": ...}, one per prompt, in order. */
+    static String promptLines(List<PromptText> prompts, java.util.function.Function<PromptText, String> reference) {
+        StringBuilder sb = new StringBuilder();
+        for (PromptText p : prompts) {
+            sb.append("{\"prompt\": ").append(quote(p.text())).append(", \"reference\": ").append(quote(reference.apply(p)))
+                    .append("}\n");
+        }
+        return sb.toString();
     }
 
     static String label(double label) {

@@ -3,6 +3,7 @@ package dev.raftj.tasks.build;
 import dev.raftj.core.UserError;
 import dev.raftj.reward.Reward;
 import dev.raftj.tasks.ArithTask;
+import dev.raftj.tasks.SentimentStyleTask;
 import dev.raftj.tasks.SentimentTask;
 import dev.raftj.tasks.Task;
 import java.nio.file.Path;
@@ -34,6 +35,11 @@ public interface TaskBuild {
     static TaskBuild of(Task task) {
         if (task instanceof ArithTask arith) return new ArithBuild(arith);
         if (task instanceof SentimentTask sentiment) return new SentimentBuild(sentiment);
+        if (task instanceof SentimentStyleTask) {
+            throw new UserError("task '" + task.name() + "' has no models of its own to pretrain: its base policy and judge are"
+                    + " the sentiment task's (raftj pretrain --task sentiment); its data and untrained discriminator come"
+                    + " from dev.raftj.tasks.build.SentimentStyleData");
+        }
         throw new UserError("task '" + task.name() + "' cannot be pretrained");
     }
 }
