@@ -24,7 +24,9 @@ public enum Seeds {
     /** PPO: the fresh value head of a critic that starts from the policy. */
     CRITIC_HEAD(8),
     /** RLGAF: the discriminator's balanced batches after stage s (and its fresh head, index 0). */
-    DISCRIMINATOR(9);
+    DISCRIMINATOR(9),
+    /** LoRA: the fresh adapter's A matrices (index 0). */
+    LORA_INIT(10);
 
     private final long purpose;
 

@@ -30,15 +30,11 @@ public final class LoraAdapter implements ProjectionAdapter {
     private final LoraConfig config;
     private final Map<String, Layer> layers;
     private final double scale;
-    private final List<Tensor> initial; // A and B as first made or loaded (ReST-EM's reset)
 
     LoraAdapter(LoraConfig config, Map<String, Layer> layers) {
         this.config = config;
         this.layers = Collections.unmodifiableMap(layers);
         this.scale = config.scaling();
-        List<Tensor> init = new ArrayList<>();
-        for (Tensor t : parameters()) init.add(t.detach().clone());
-        this.initial = init;
     }
 
     /**
@@ -48,8 +44,7 @@ public final class LoraAdapter implements ProjectionAdapter {
      */
     public static LoraAdapter create(CausalLM model, LoraConfig config, long seed) {
         List<String> targets = config.targetsFor(model.config().family);
-        LoraConfig resolved = new LoraConfig(config.r(), config.alpha(), config.dropout(), targets, config.rslora(),
-                config.init());
+        LoraConfig resolved = config.withTargets(targets);
         Map<String, Layer> layers = new LinkedHashMap<>();
         int index = 0;
         for (Projection p : targetProjections(model, targets, "sft.lora.target_modules")) {
@@ -144,11 +139,14 @@ public final class LoraAdapter implements ProjectionAdapter {
         return n;
     }
 
-    /** Puts A and B back to their first values (a fresh adapter: the base model again). */
-    public void reset() {
+    /** Copies another adapter's A and B (same modules and shapes) into this one, in place. */
+    public void copyFrom(LoraAdapter other) {
+        if (!other.layers.keySet().equals(layers.keySet())) {
+            throw new IllegalArgumentException("adapters on different modules: " + other.layers.keySet() + " vs " + layers.keySet());
+        }
         try (NoGradGuard guard = new NoGradGuard()) {
-            List<Tensor> p = parameters();
-            for (int i = 0; i < p.size(); i++) p.get(i).copy_(initial.get(i));
+            List<Tensor> to = parameters(), from = other.parameters();
+            for (int i = 0; i < to.size(); i++) to.get(i).copy_(from.get(i));
         }
     }
 

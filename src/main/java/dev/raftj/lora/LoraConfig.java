@@ -19,6 +19,9 @@ import java.util.List;
  * @param rslora        scale α/√r (rank-stabilised LoRA) instead of α/r; default false
  * @param init          {@code default}: A kaiming-uniform (a = √5), {@code gaussian}: A ~ N(0, (1/r)²);
  *                      B is zero either way, so a fresh adapter leaves the model unchanged
+ * @param adapter       a PEFT adapter folder to continue training (the CLI's {@code align --adapter});
+ *                      its own r, lora_alpha, target_modules and use_rslora are used, and the fields
+ *                      above other than dropout are ignored; unset means a fresh adapter
  */
 public record LoraConfig(
         @JsonProperty("r") Integer r,
@@ -26,7 +29,8 @@ public record LoraConfig(
         @JsonProperty("dropout") Double dropout,
         @JsonProperty("target_modules") List<String> targetModules,
         @JsonProperty("rslora") Boolean rslora,
-        @JsonProperty("init") Init init) {
+        @JsonProperty("init") Init init,
+        @JsonProperty("adapter") String adapter) {
 
     public enum Init {
         @JsonProperty("default") DEFAULT,
@@ -40,6 +44,15 @@ public record LoraConfig(
         rslora = rslora != null ? rslora : false;
         init = init != null ? init : Init.DEFAULT;
         targetModules = targetModules == null ? null : List.copyOf(targetModules);
+    }
+
+    public static LoraConfig defaults() {
+        return new LoraConfig(null, null, null, null, null, null, null);
+    }
+
+    /** The same settings with these target modules. */
+    public LoraConfig withTargets(List<String> targets) {
+        return new LoraConfig(r, alpha, dropout, targets, rslora, init, adapter);
     }
 
     /** The targets to use for a model of {@code family}: the configured ones or PEFT's default. */
@@ -62,5 +75,6 @@ public record LoraConfig(
                     "must name at least one module (leave it out for the family's default)");
             Validate.noEmptyStrings(file, Validate.field(prefix, "target_modules"), targetModules);
         }
+        if (adapter != null) Validate.required(file, Validate.field(prefix, "adapter"), adapter);
     }
 }

@@ -188,7 +188,7 @@ public final class PeftFiles {
         LoraConfig.Init init = o.path("init_lora_weights").asText("true").equals("gaussian")
                 ? LoraConfig.Init.GAUSSIAN : LoraConfig.Init.DEFAULT;
         return new LoraConfig(r.intValue(), alpha.doubleValue(), dropout != null ? dropout : drop, targets,
-                o.path("use_rslora").asBoolean(false), init);
+                o.path("use_rslora").asBoolean(false), init, null);
     }
 
     private static void refuse(Path file, JsonNode o, String field, java.util.function.Predicate<JsonNode> bad, String why) {
