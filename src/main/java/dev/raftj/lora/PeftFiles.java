@@ -146,7 +146,7 @@ public final class PeftFiles {
         if (t == null) throw new UserError(file + ": tensor '" + key + "' missing (target_modules selects that module)");
         if (!t.is_floating_point() || !Arrays.equals(Torch.shape(t), shape)) {
             throw new UserError(file + ": tensor '" + key + "' has shape " + Arrays.toString(Torch.shape(t)) + " "
-                    + Torch.dtype(t) + ", expected " + Arrays.toString(shape)
+                    + SafeTensors.dtypeName(Torch.dtype(t)) + ", expected " + Arrays.toString(shape)
                     + " floating point (r and the projection's size in " + model.config().file + ")");
         }
         return t.to(model.device(), model.dtype()).clone();
