@@ -6,6 +6,7 @@
 # Writes benchmarks/results/lora-arith.json and lora-arith.md. Usage: bash benchmarks/lora-tasks.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ROOT
 cd "$ROOT"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
@@ -22,19 +23,12 @@ done
 python3 - "$WORK" "$ROOT/benchmarks/results" "$(git rev-parse --short HEAD)" "$LORA" <<'PY'
 import json, os, struct, sys, statistics as st
 work, out, commit, lora = sys.argv[1:5]
+sys.path.insert(0, os.path.join(os.environ["ROOT"], "benchmarks"))
+from safetensors_params import params
 def trainable(run):
     ck = os.path.join(run, "checkpoint")
     f = os.path.join(ck, "adapter_model.safetensors")
-    if not os.path.exists(f): f = os.path.join(ck, "model.safetensors")
-    with open(f, "rb") as fh:
-        n = struct.unpack("<Q", fh.read(8))[0]; h = json.loads(fh.read(n))
-    total = 0
-    for k, v in h.items():
-        if k == "__metadata__": continue
-        c = 1
-        for s in v["shape"]: c *= s
-        total += c
-    return total
+    return params(f if os.path.exists(f) else os.path.join(ck, "model.safetensors"))
 rows = []
 for mode in ("full", "lora"):
     for seed in (1, 2, 3):

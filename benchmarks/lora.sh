@@ -13,6 +13,7 @@
 # Usage: flock /work/heavy.lock bash benchmarks/lora.sh      (SKIP_1B=1 skips the 1.2B run)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ROOT
 cd "$ROOT"
 OUT="${RESULTS_DIR:-$ROOT/benchmarks/results}/lora-$(date +%F)"
 WORK="${LORA_WORK:-/tmp/raftj-lora-bench}"
@@ -64,22 +65,12 @@ YAML
   python3 - "$dir" "$OUT/$name.time.txt" "$name" "$model" > "$OUT/$name.json" <<'PY'
 import json, struct, sys, os
 d, timefile, name, model = sys.argv[1:5]
-def header(f):
-    with open(f, "rb") as fh:
-        n = struct.unpack("<Q", fh.read(8))[0]
-        return json.loads(fh.read(n))
-def numel(h):
-    total = 0
-    for k, v in h.items():
-        if k == "__metadata__": continue
-        c = 1
-        for s in v["shape"]: c *= s
-        total += c
-    return total
+sys.path.insert(0, os.path.join(os.environ["ROOT"], "benchmarks"))
+from safetensors_params import params
 ck = os.path.join(d, "checkpoint")
 lora = os.path.exists(os.path.join(ck, "adapter_model.safetensors"))
-trainable = numel(header(os.path.join(ck, "adapter_model.safetensors" if lora else "model.safetensors")))
-base = numel(header(os.path.join(model, "model.safetensors")))
+trainable = params(os.path.join(ck, "adapter_model.safetensors" if lora else "model.safetensors"))
+base = params(os.path.join(model, "model.safetensors"))
 lines = [json.loads(l) for l in open(os.path.join(d, "metrics.jsonl"))]
 maxrss = next(int(l.split(":")[1]) for l in open(timefile) if "Maximum resident set size" in l)
 print(json.dumps({

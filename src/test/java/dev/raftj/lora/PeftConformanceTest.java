@@ -66,14 +66,10 @@ class PeftConformanceTest {
     }
 
     static int[] ints(JsonNode a) {
-        int[] out = new int[a.size()];
-        for (int i = 0; i < out.length; i++) out[i] = a.get(i).asInt();
-        return out;
+        return JSON.convertValue(a, int[].class);
     }
 
     static float[] floats(JsonNode a) {
-        float[] out = new float[a.size()];
-        for (int i = 0; i < out.length; i++) out[i] = (float) a.get(i).asDouble();
-        return out;
+        return JSON.convertValue(a, float[].class);
     }
 }
