@@ -2,6 +2,7 @@ package dev.raftj.lora;
 
 import dev.raftj.core.UserError;
 import dev.raftj.data.Shuffle;
+import dev.raftj.model.AdaptableModel;
 import dev.raftj.model.CausalLM;
 import dev.raftj.model.Projection;
 import dev.raftj.model.ProjectionAdapter;
@@ -42,7 +43,7 @@ public final class LoraAdapter implements ProjectionAdapter {
      * {@code seed} (kaiming-uniform with a = √5, or N(0, (1/r)²)), B zeros, so the adapted model
      * starts equal to the base. Attach it with {@link CausalLM#attach}.
      */
-    public static LoraAdapter create(CausalLM model, LoraConfig config, long seed) {
+    public static LoraAdapter create(AdaptableModel model, LoraConfig config, long seed) {
         List<String> targets = config.targetsFor(model.config().family);
         LoraConfig resolved = config.withTargets(targets);
         Map<String, Layer> layers = new LinkedHashMap<>();
@@ -50,7 +51,7 @@ public final class LoraAdapter implements ProjectionAdapter {
         for (Projection p : targetProjections(model, targets, "sft.lora.target_modules")) {
             float[] a = initialA(config.init(), config.r(), p.in(), Shuffle.deriveSeed(seed, index++));
             Tensor ta = Torch.floats(a, config.r(), p.in()).to(model.device(), model.dtype());
-            Tensor tb = torch.zeros(new long[] {p.out(), config.r()}, model.options());
+            Tensor tb = torch.zeros(new long[] {p.out(), config.r()}, Torch.options(model.dtype(), model.device()));
             layers.put(p.module(), new Layer(p, ta, tb));
         }
         return new LoraAdapter(resolved, layers);
@@ -60,7 +61,7 @@ public final class LoraAdapter implements ProjectionAdapter {
      * The projections of {@code model} whose module path matches one of {@code targets}; a target
      * that matches nothing is an error naming {@code field} (PEFT refuses it too).
      */
-    static List<Projection> targetProjections(CausalLM model, List<String> targets, String field) {
+    static List<Projection> targetProjections(AdaptableModel model, List<String> targets, String field) {
         List<Projection> out = new ArrayList<>();
         for (Projection p : model.projections()) {
             for (String t : targets) {

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.raftj.core.UserError;
-import dev.raftj.model.CausalLM;
+import dev.raftj.model.AdaptableModel;
+import dev.raftj.model.RewardModel;
 import dev.raftj.model.Checkpoint;
 import dev.raftj.model.Projection;
 import dev.raftj.model.SafeTensors;
@@ -113,20 +114,49 @@ public final class PeftFiles {
 
     /**
      * Reads a PEFT LoRA adapter for {@code model}: every module its target_modules match must have
-     * both tensors with the right shapes, and nothing else may be in the file. Tensors become
-     * the model's dtype on its device. {@code dropout}, when not null, replaces the file's
-     * lora_dropout (training settings belong to the run).
+     * both tensors with the right shapes, and nothing else may be in the file. Tensors take the
+     * model's dtype and device. {@code dropout}, when not null, replaces the file's lora_dropout
+     * (training settings belong to the run).
      */
-    public static LoraAdapter read(Path dir, CausalLM model, Double dropout) {
+    public static LoraAdapter read(Path dir, AdaptableModel model, Double dropout) {
+        return read(dir, model, dropout, false).adapter;
+    }
+
+    /**
+     * A reward model's adapter (PEFT's task_type SEQ_CLS): the LoRA tensors, and the head PEFT saves
+     * when modules_to_save names {@code score} ({@code base_model.model.score.weight} [1, d], optional
+     * bias), which then replaces the reward model's head. Attaches both.
+     */
+    public static LoraAdapter attachToRewardModel(Path dir, RewardModel model) {
+        Loaded l = read(dir, model, null, true);
+        Path weightsFile = dir.resolve(WEIGHTS);
+        Tensor w = l.raw.get(KEY_PREFIX + "score.weight");
+        if (w != null) {
+            Tensor head = tensor(l.raw, weightsFile, KEY_PREFIX + "score.weight", new long[] {1, model.config().hidden}, model);
+            Tensor bias = l.raw.containsKey(KEY_PREFIX + "score.bias")
+                    ? tensor(l.raw, weightsFile, KEY_PREFIX + "score.bias", new long[] {1}, model) : null;
+            model.replaceHead(head, bias);
+        }
+        model.attach(l.adapter);
+        return l.adapter;
+    }
+
+    private record Loaded(LoraAdapter adapter, Map<String, Tensor> raw) {}
+
+    private static Loaded read(Path dir, AdaptableModel model, Double dropout, boolean rewardHead) {
         Path configFile = dir.resolve(CONFIG), weightsFile = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(configFile)) throw new UserError(dir + ": not a LoRA adapter folder (no " + CONFIG + ")");
         if (!Files.isRegularFile(weightsFile)) throw new UserError(dir + ": no " + WEIGHTS + " beside " + CONFIG);
-        LoraConfig config = readConfig(configFile, dropout);
+        LoraConfig config = readConfig(configFile, dropout, rewardHead);
         List<Projection> targets = LoraAdapter.targetProjections(model, config.targetModules(),
                 configFile + ": field 'target_modules'");
         Map<String, Tensor> raw = SafeTensors.read(weightsFile, true);
         Map<String, LoraAdapter.Layer> layers = new LinkedHashMap<>();
         TreeSet<String> unused = new TreeSet<>(raw.keySet());
+        if (rewardHead) {
+            unused.remove(KEY_PREFIX + "score.weight");
+            unused.remove(KEY_PREFIX + "score.bias");
+        }
         for (Projection p : targets) {
             Tensor a = tensor(raw, weightsFile, keyA(p.module()), new long[] {config.r(), p.in()}, model);
             Tensor b = tensor(raw, weightsFile, keyB(p.module()), new long[] {p.out(), config.r()}, model);
@@ -138,10 +168,10 @@ public final class PeftFiles {
             throw new UserError(weightsFile + ": tensor '" + unused.first() + "' belongs to no module that target_modules "
                     + config.targetModules() + " selects in " + model.dir() + " (raftj reads plain LoRA A/B weights only)");
         }
-        return new LoraAdapter(config, layers);
+        return new Loaded(new LoraAdapter(config, layers), raw);
     }
 
-    private static Tensor tensor(Map<String, Tensor> raw, Path file, String key, long[] shape, CausalLM model) {
+    private static Tensor tensor(Map<String, Tensor> raw, Path file, String key, long[] shape, AdaptableModel model) {
         Tensor t = raw.get(key);
         if (t == null) throw new UserError(file + ": tensor '" + key + "' missing (target_modules selects that module)");
         if (!t.is_floating_point() || !Arrays.equals(Torch.shape(t), shape)) {
@@ -152,8 +182,12 @@ public final class PeftFiles {
         return t.to(model.device(), model.dtype()).clone();
     }
 
-    /** adapter_config.json, strictly: what raftj cannot reproduce exactly is refused, naming the field. */
-    static LoraConfig readConfig(Path file, Double dropout) {
+    /**
+     * adapter_config.json, strictly: what raftj cannot reproduce exactly is refused, naming the
+     * field. modules_to_save may name a reward model's head ({@code score}, and {@code classifier},
+     * which PEFT adds for every SEQ_CLS adapter) when {@code rewardHead}.
+     */
+    static LoraConfig readConfig(Path file, Double dropout, boolean rewardHead) {
         JsonNode o;
         try {
             o = JSON.readTree(file.toFile());
@@ -175,7 +209,9 @@ public final class PeftFiles {
         if (!(drop >= 0 && drop < 1)) throw UserError.field(file, "lora_dropout", "must be in [0, 1), got " + o.get("lora_dropout"));
         refuse(file, o, "use_dora", n -> n.asBoolean(false), "DoRA adapters are not supported");
         refuse(file, o, "bias", n -> !n.isNull() && !n.asText().equals("none"), "only bias \"none\" is supported");
-        refuse(file, o, "modules_to_save", n -> !n.isNull() && !(n.isArray() && n.isEmpty()), "modules_to_save is not supported");
+        refuse(file, o, "modules_to_save", n -> !n.isNull() && !(n.isArray() && onlyHead(n, rewardHead)),
+                rewardHead ? "only a reward model's head (score) can be saved beside the adapter"
+                        : "modules_to_save is not supported for a causal LM");
         refuse(file, o, "rank_pattern", n -> n.isObject() && !n.isEmpty(), "per-module ranks are not supported");
         refuse(file, o, "alpha_pattern", n -> n.isObject() && !n.isEmpty(), "per-module alphas are not supported");
         refuse(file, o, "layers_to_transform", n -> !n.isNull(), "layers_to_transform is not supported");
@@ -189,6 +225,11 @@ public final class PeftFiles {
                 ? LoraConfig.Init.GAUSSIAN : LoraConfig.Init.DEFAULT;
         return new LoraConfig(r.intValue(), alpha.doubleValue(), dropout != null ? dropout : drop, targets,
                 o.path("use_rslora").asBoolean(false), init, null);
+    }
+
+    private static boolean onlyHead(JsonNode list, boolean rewardHead) {
+        for (JsonNode n : list) if (!rewardHead || !(n.asText().equals("score") || n.asText().equals("classifier"))) return false;
+        return true;
     }
 
     private static void refuse(Path file, JsonNode o, String field, java.util.function.Predicate<JsonNode> bad, String why) {

@@ -13,7 +13,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /** A causal language model (HF *LMHeadModel / *ForCausalLM): backbone + vocabulary head. */
-public final class CausalLM {
+public final class CausalLM implements AdaptableModel {
     private final Checkpoint checkpoint;
     private final Backbone backbone;
     private final Tensor head; // [V, d]; the token embedding when tied
@@ -135,6 +135,7 @@ public final class CausalLM {
      * Wraps the block projections with {@code adapter} (LoRA): the base weights stay frozen and
      * only the adapter trains ({@link #trainableParameters}). Null detaches it.
      */
+    @Override
     public void attach(ProjectionAdapter adapter) {
         backbone.setAdapter(adapter);
     }
@@ -152,7 +153,7 @@ public final class CausalLM {
         return new CausalLM(checkpoint);
     }
 
-    /** The block projections an adapter may wrap. */
+    @Override
     public List<Projection> projections() {
         return backbone.projections();
     }
