@@ -41,6 +41,7 @@ public final class AlignmentSetup {
     private final List<Prompt> train, eval;
     private final Map<Prompt, int[]> ids = new IdentityHashMap<>();
     private final Adversarial adversarial;
+    private final LoraConfig lora; // sft.lora with its adapter path resolved, or null
 
     /**
      * @param policyDir where the policy continues from (a resumed run's checkpoint), or null for
@@ -52,6 +53,8 @@ public final class AlignmentSetup {
         Path modelDir = resolve(configDir, config.model());
         Device device = Torch.device(config.device());
         LoraConfig lora = config.sft().lora();
+        if (lora != null && lora.adapter() != null) lora = lora.withAdapter(resolve(configDir, lora.adapter()).toString());
+        this.lora = lora;
         if (lora != null) {
             // LoRA: one copy of the weights; π0 is the same base with the adapter switched off.
             this.policy = CausalLM.load(modelDir, device, ScalarType.Float);
@@ -184,7 +187,7 @@ public final class AlignmentSetup {
     /** Copies the initial policy's weights back into the policy (ReST-EM starts each iteration there). */
     public void resetPolicyToBase() {
         if (policy.adapter() instanceof LoraAdapter a) { // the adapter the run started from (fresh: B = 0, the base)
-            a.copyFrom(LoraRun.initial(policy, config.sft().lora(), Seeds.LORA_INIT.of(config.seed(), 0)));
+            a.copyFrom(LoraRun.initial(policy, lora, Seeds.LORA_INIT.of(config.seed(), 0)));
             return;
         }
         try (NoGradGuard guard = new NoGradGuard()) {

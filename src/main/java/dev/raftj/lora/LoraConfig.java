@@ -55,6 +55,11 @@ public record LoraConfig(
         return new LoraConfig(r, alpha, dropout, targets, rslora, init, adapter);
     }
 
+    /** The same settings continuing the adapter in {@code dir}. */
+    public LoraConfig withAdapter(String dir) {
+        return new LoraConfig(r, alpha, dropout, targetModules, rslora, init, dir);
+    }
+
     /** The targets to use for a model of {@code family}: the configured ones or PEFT's default. */
     public List<String> targetsFor(ModelConfig.Family family) {
         if (targetModules != null) return targetModules;

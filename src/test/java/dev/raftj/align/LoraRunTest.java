@@ -53,6 +53,16 @@ class LoraRunTest {
                 "--prompt", "12+35=", "--max-new-tokens", "3", "--greedy");
         assertEquals(0, code);
         assertTrue(out.toString().startsWith("12+35="), "raftj generate --adapter reads the run's adapter: " + out);
+        // align --adapter continues that adapter: stage 0 evaluates base + adapter, not the base
+        Path cont = tmp.resolve("continued");
+        assertEquals(0, RaftRunTest.raftj("align", "--config", cfg.toString(), "--out", cont.toString(), "--stages", "1",
+                "--adapter", ckpt.toString()));
+        StageMetrics first = MetricsLog.read(cont.resolve("metrics.jsonl")).get(0);
+        assertEquals(lines.get(2).kl(), first.kl(), "the same policy against the same π0 on the same seeded samples");
+        assertEquals(lines.get(2).evalReward(), first.evalReward());
+        String err = RaftRunTest.raftjError(1, "align", "--config", cfg.toString(), "--out", tmp.resolve("bad").toString(),
+                "--set", "sft.lora.r=0");
+        assertTrue(err.contains("field 'sft.lora.r': must be >= 1"), err);
     }
 
     @ParameterizedTest
