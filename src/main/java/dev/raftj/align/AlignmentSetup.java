@@ -7,6 +7,9 @@ import dev.raftj.data.Prompt;
 import dev.raftj.data.PromptDataset;
 import dev.raftj.data.Tokenizer;
 import dev.raftj.generate.SamplingParams;
+import dev.raftj.lora.LoraAdapter;
+import dev.raftj.lora.LoraConfig;
+import dev.raftj.lora.LoraRun;
 import dev.raftj.model.CausalLM;
 import dev.raftj.reward.FiniteReward;
 import dev.raftj.reward.OnError;
@@ -38,6 +41,7 @@ public final class AlignmentSetup {
     private final List<Prompt> train, eval;
     private final Map<Prompt, int[]> ids = new IdentityHashMap<>();
     private final Adversarial adversarial;
+    private final LoraConfig lora; // sft.lora with its adapter path resolved, or null
 
     /**
      * @param policyDir where the policy continues from (a resumed run's checkpoint), or null for
@@ -48,8 +52,18 @@ public final class AlignmentSetup {
         this.config = config;
         Path modelDir = resolve(configDir, config.model());
         Device device = Torch.device(config.device());
-        this.reference = CausalLM.load(modelDir, device, ScalarType.Float);
-        this.policy = CausalLM.load(policyDir != null ? policyDir : modelDir, device, ScalarType.Float);
+        LoraConfig lora = config.sft().lora();
+        if (lora != null && lora.adapter() != null) lora = lora.withAdapter(resolve(configDir, lora.adapter()).toString());
+        this.lora = lora;
+        if (lora != null) {
+            // LoRA: one copy of the weights; π0 is the same base with the adapter switched off.
+            this.policy = CausalLM.load(modelDir, device, ScalarType.Float);
+            policy.attach(LoraRun.adapter(policy, lora, policyDir, Seeds.LORA_INIT.of(config.seed(), 0)));
+            this.reference = policy.withoutAdapter();
+        } else {
+            this.reference = CausalLM.load(modelDir, device, ScalarType.Float);
+            this.policy = CausalLM.load(policyDir != null ? policyDir : modelDir, device, ScalarType.Float);
+        }
         if (config.sft().dropout() != null) policy.overrideDropout(config.sft().dropout());
         this.tokenizer = Tokenizer.load(modelDir, reference.config().vocabSize, reference.config().file);
         Path promptFile = resolve(configDir, config.prompts());
@@ -148,7 +162,7 @@ public final class AlignmentSetup {
 
     public RunConfig config() { return config; }
     public CausalLM policy() { return policy; }
-    /** The frozen initial policy π0. */
+    /** The frozen initial policy π0 (with LoRA: the policy's own weights, adapter off). */
     public CausalLM reference() { return reference; }
     public Tokenizer tokenizer() { return tokenizer; }
     public Reward reward() { return reward; }
@@ -173,6 +187,10 @@ public final class AlignmentSetup {
 
     /** Copies the initial policy's weights back into the policy (ReST-EM starts each iteration there). */
     public void resetPolicyToBase() {
+        if (policy.adapter() instanceof LoraAdapter a) { // the adapter the run started from (fresh: B = 0, the base)
+            a.copyFrom(LoraRun.initial(policy, lora, Seeds.LORA_INIT.of(config.seed(), 0)));
+            return;
+        }
         try (NoGradGuard guard = new NoGradGuard()) {
             policy.weights().forEach((name, w) -> w.copy_(reference.weights().get(name)));
         }

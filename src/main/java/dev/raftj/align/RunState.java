@@ -8,6 +8,8 @@ import dev.raftj.config.ConfigLoader;
 import dev.raftj.config.RunConfig;
 import dev.raftj.core.UserError;
 import dev.raftj.data.Batches;
+import dev.raftj.lora.LoraAdapter;
+import dev.raftj.lora.PeftFiles;
 import dev.raftj.model.CausalLM;
 import dev.raftj.model.Checkpoint;
 import dev.raftj.train.SftStep;
@@ -272,7 +274,8 @@ public final class RunState {
         } catch (IOException e) {
             throw new UserError(tmp + ": cannot clear: " + e.getMessage(), e);
         }
-        step.model().save(tmp);
+        if (step.model().adapter() instanceof LoraAdapter a) PeftFiles.write(tmp, a, config.model()); // the adapter only
+        else step.model().save(tmp);
         try {
             OutputArchive out = new OutputArchive();
             step.optimizer().save(out);

@@ -26,7 +26,9 @@ public enum Seeds {
     /** RLGAF: the discriminator's balanced batches after stage s (and its fresh head, index 0). */
     DISCRIMINATOR(9),
     /** RLGAF: the base policy's samples and the batches of the discriminator's warm-up. */
-    DISCRIMINATOR_WARMUP(10);
+    DISCRIMINATOR_WARMUP(10),
+    /** LoRA: the fresh adapter's A matrices (index 0). */
+    LORA_INIT(11);
 
     private final long purpose;
 

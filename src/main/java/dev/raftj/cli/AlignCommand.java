@@ -56,6 +56,10 @@ public final class AlignCommand implements Callable<Integer> {
     @Option(names = "--algorithm", description = "raft, rest, rest-em, grpo or ppo (overrides the configuration's).")
     String algorithm;
 
+    @Option(names = "--adapter", description = "Continue training this LoRA adapter (a PEFT folder) on the configured"
+            + " model: sets sft.lora.adapter.")
+    Path adapter;
+
     @Option(names = "--set", paramLabel = "FIELD=VALUE",
             description = "Override one configuration field, dotted as in the file (e.g. seed=3, ppo.lr=1e-4,"
                     + " rest.grow_prompts=480); the value is read as YAML. Repeatable.")
@@ -141,7 +145,7 @@ public final class AlignCommand implements Callable<Integer> {
      * are refused, --stages extends (or shortens) it.
      */
     private RunConfig resumedConfig() {
-        for (String flag : new String[] {"--config", "--task", "--algorithm", "--out", "--set"}) {
+        for (String flag : new String[] {"--config", "--task", "--algorithm", "--out", "--set", "--adapter"}) {
             if (spec.commandLine().getParseResult().hasMatchedOption(flag)) {
                 throw new UserError(flag + ": not allowed with --resume (" + resume.resolve("config.json")
                         + " fixes the run; start a new run to change it)");
@@ -187,6 +191,10 @@ public final class AlignCommand implements Callable<Integer> {
             }
         }
         if (!sets.isEmpty()) c = ConfigLoader.withChanges(c, m, Path.of("--set"));
+        if (adapter != null) m.put("sft.lora.adapter", adapter.toAbsolutePath().normalize().toString());
+        else if (c.sft().lora() != null && c.sft().lora().adapter() != null) {
+            m.put("sft.lora.adapter", abs(configDir, c.sft().lora().adapter()));
+        }
         m.put("model", abs(configDir, c.model()));
         m.put("prompts", abs(configDir, c.prompts()));
         if (c.evalPrompts() != null) m.put("eval_prompts", abs(configDir, c.evalPrompts()));

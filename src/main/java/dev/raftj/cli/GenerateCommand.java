@@ -7,6 +7,7 @@ import dev.raftj.data.Tokenizer;
 import dev.raftj.generate.Generator;
 import dev.raftj.generate.Sample;
 import dev.raftj.generate.SamplingParams;
+import dev.raftj.lora.PeftFiles;
 import dev.raftj.model.CausalLM;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -28,6 +29,10 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, description = "Model folder: config.json, model.safetensors, tokenizer.json.")
     Path model;
+
+    @Option(names = "--adapter", description = "A LoRA adapter folder as PEFT saves it (adapter_config.json, "
+            + "adapter_model.safetensors) to apply to --model.")
+    Path adapter;
 
     @Option(names = "--prompt", required = true, description = "A prompt; repeat for several (batched together).")
     List<String> prompts;
@@ -101,6 +106,7 @@ public final class GenerateCommand implements Callable<Integer> {
         checkFlags(s);
         modelOptions.init();
         CausalLM lm = CausalLM.load(model, modelOptions.device(), modelOptions.dtype());
+        if (adapter != null) lm.attach(PeftFiles.read(adapter, lm, null));
         if (maxNewTokens >= lm.config().maxPositions) {
             throw new UserError("--max-new-tokens " + maxNewTokens + " leaves no room for a prompt in the model's context of "
                     + lm.config().maxPositions + " tokens (" + lm.config().file + ")");

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code raftj} command: subcommands for generation, scoring and alignment. */
 @Command(name = "raftj", mixinStandardHelpOptions = true, version = "raftj 0.1.0",
         description = "Reward-ranked fine-tuning (RAFT, ReST) of Hugging Face models on the JVM.",
-        subcommands = {AlignCommand.class, GenerateCommand.class, ScoreCommand.class, PretrainCommand.class, InitCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {AlignCommand.class, GenerateCommand.class, ScoreCommand.class, MergeCommand.class, PretrainCommand.class, InitCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     static {

@@ -25,6 +25,10 @@ public final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--reward-model", required = true, description = "Reward model folder (…ForSequenceClassification, num_labels=1).")
     Path rewardModel;
 
+    @Option(names = "--adapter", description = "A LoRA adapter folder as PEFT saves it for a sequence-classification"
+            + " model (its head, when modules_to_save holds score, replaces the reward model's).")
+    Path adapter;
+
     @Option(names = "--prompt", required = true, description = "A prompt; give one --response per --prompt, in order.")
     List<String> prompts;
 
@@ -52,6 +56,7 @@ public final class ScoreCommand implements Callable<Integer> {
         }
         modelOptions.init();
         RewardModel rm = RewardModel.load(rewardModel, modelOptions.device(), modelOptions.dtype());
+        if (adapter != null) dev.raftj.lora.PeftFiles.attachToRewardModel(adapter, rm);
         ModelReward reward = new ModelReward(rm, Tokenizer.load(rewardModel, rm.config().vocabSize, rm.config().file),
                 64, truncate == null ? ModelReward.Truncate.NONE
                         : truncate == Side.left ? ModelReward.Truncate.LEFT : ModelReward.Truncate.RIGHT);

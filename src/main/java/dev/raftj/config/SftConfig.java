@@ -1,6 +1,7 @@
 package dev.raftj.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.raftj.lora.LoraConfig;
 import dev.raftj.train.LrSchedule;
 import java.nio.file.Path;
 
@@ -21,6 +22,8 @@ import java.nio.file.Path;
  * @param dropout        dropout probability during fine-tuning for every dropout site of the model;
  *                       unset means the checkpoint's own (GPT-2: resid/embd/attn_pdrop, Llama and
  *                       Qwen2: attention_dropout); generation, scoring and evaluation never drop
+ * @param lora           train a LoRA adapter ({@link LoraConfig}) instead of every weight, for every
+ *                       algorithm's policy; unset means full fine-tuning
  */
 public record SftConfig(
         @JsonProperty("epochs") Integer epochs,
@@ -31,7 +34,8 @@ public record SftConfig(
         @JsonProperty("lr_schedule") LrSchedule lrSchedule,
         @JsonProperty("warmup_steps") Integer warmupSteps,
         @JsonProperty("reset_optimizer") Boolean resetOptimizer,
-        @JsonProperty("dropout") Double dropout) implements Validated {
+        @JsonProperty("dropout") Double dropout,
+        @JsonProperty("lora") LoraConfig lora) implements Validated {
 
     public SftConfig {
         epochs = epochs != null ? epochs : 2;
@@ -45,7 +49,7 @@ public record SftConfig(
     }
 
     public static SftConfig defaults() {
-        return new SftConfig(null, null, null, null, null, null, null, null, null);
+        return new SftConfig(null, null, null, null, null, null, null, null, null, null);
     }
 
     @Override
@@ -64,5 +68,6 @@ public record SftConfig(
             Validate.check(dropout >= 0 && dropout < 1, file, Validate.field(prefix, "dropout"),
                     "must be in [0, 1), got " + dropout);
         }
+        if (lora != null) lora.validate(file, Validate.field(prefix, "lora"));
     }
 }

@@ -28,6 +28,8 @@ public abstract class Backbone {
     /** Eval mode (false) applies no dropout; training mode applies the probabilities below. */
     private boolean training;
     private double embdDropout, attnDropout, residDropout;
+    /** Added to the block projections when set (LoRA); null for the plain model. */
+    private ProjectionAdapter adapter;
 
     protected Backbone(ModelConfig config, Map<String, Tensor> weights, String prefix) {
         this.config = config;
@@ -87,9 +89,46 @@ public abstract class Backbone {
         residDropout = p;
     }
 
-    /** True when some dropout probability is positive (whatever the mode). */
+    /** True when some dropout probability is positive (whatever the mode), the adapter's included. */
     public boolean hasDropout() {
-        return embdDropout > 0 || attnDropout > 0 || residDropout > 0;
+        return embdDropout > 0 || attnDropout > 0 || residDropout > 0 || (adapter != null && adapter.hasDropout());
+    }
+
+    /** Wraps the block projections with {@code adapter}; null restores the plain model. */
+    public void setAdapter(ProjectionAdapter adapter) {
+        this.adapter = adapter;
+    }
+
+    public ProjectionAdapter adapter() {
+        return adapter;
+    }
+
+    /** The module-path prefix of the architecture (HF's {@code transformer.} / {@code model.}). */
+    protected abstract String modulePrefix();
+
+    /** Whether block projections store their weight [in, out] (GPT-2's Conv1D). */
+    protected abstract boolean fanInFanOut();
+
+    /** The body's linear projections inside the blocks (those an adapter may wrap), in load order. */
+    public List<Projection> projections() {
+        List<Projection> out = new ArrayList<>();
+        for (Map.Entry<String, long[]> e : expectedShapes().entrySet()) {
+            String name = e.getKey();
+            long[] s = e.getValue();
+            if (s.length != 2 || !name.endsWith(".weight") || !name.startsWith(blockPrefix())) continue;
+            String module = modulePrefix() + name.substring(0, name.length() - ".weight".length());
+            boolean t = fanInFanOut();
+            out.add(new Projection(module, prefix + name, t ? s[0] : s[1], t ? s[1] : s[0], t));
+        }
+        return out;
+    }
+
+    /** Names of block tensors start with this ({@code h.} / {@code layers.}). */
+    protected abstract String blockPrefix();
+
+    /** A projection's output as the model uses it: the adapter's, if one is set. */
+    protected Tensor project(String name, Tensor input, Tensor output) {
+        return adapter == null ? output : adapter.adapt(modulePrefix() + name, input, output, training);
     }
 
     /** The attention-probability dropout for this forward: 0 in eval mode. */

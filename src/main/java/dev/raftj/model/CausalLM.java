@@ -13,7 +13,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /** A causal language model (HF *LMHeadModel / *ForCausalLM): backbone + vocabulary head. */
-public final class CausalLM {
+public final class CausalLM implements AdaptableModel {
     private final Checkpoint checkpoint;
     private final Backbone backbone;
     private final Tensor head; // [V, d]; the token embedding when tied
@@ -131,7 +131,40 @@ public final class CausalLM {
         return new KvCache(config(), batch, capacity, options());
     }
 
-    /** Every trainable tensor (the tied head is the embedding, listed once). */
+    /**
+     * Wraps the block projections with {@code adapter} (LoRA): the base weights stay frozen and
+     * only the adapter trains ({@link #trainableParameters}). Null detaches it.
+     */
+    @Override
+    public void attach(ProjectionAdapter adapter) {
+        backbone.setAdapter(adapter);
+    }
+
+    /** The attached adapter, or null. */
+    public ProjectionAdapter adapter() {
+        return backbone.adapter();
+    }
+
+    /**
+     * The same base weights (shared, not copied) with no adapter: with LoRA this is the frozen
+     * initial policy π0, so a run needs no second copy of the weights for its reference.
+     */
+    public CausalLM withoutAdapter() {
+        return new CausalLM(checkpoint);
+    }
+
+    @Override
+    public List<Projection> projections() {
+        return backbone.projections();
+    }
+
+    /** What an optimizer updates: the adapter's tensors when one is attached, else every weight. */
+    public List<Tensor> trainableParameters() {
+        ProjectionAdapter a = backbone.adapter();
+        return a != null ? a.parameters() : parameters();
+    }
+
+    /** Every weight of the base model (the tied head is the embedding, listed once). */
     public List<Tensor> parameters() {
         List<Tensor> p = new ArrayList<>(backbone.parameters());
         Tensor lmHead = checkpoint.weights.get("lm_head.weight");
@@ -139,14 +172,24 @@ public final class CausalLM {
         return p;
     }
 
-    /** Turns gradient tracking on or off for every parameter. */
+    /**
+     * Turns gradient tracking on or off for the trainable parameters; with an adapter attached the
+     * base weights never track gradients (no gradient buffers for them).
+     */
     public void trainable(boolean on) {
-        for (Tensor t : parameters()) t.set_requires_grad(on);
+        boolean adapted = backbone.adapter() != null;
+        for (Tensor t : parameters()) t.set_requires_grad(on && !adapted);
+        if (adapted) for (Tensor t : trainableParameters()) t.set_requires_grad(on);
     }
 
     /** Writes an HF-format folder loadable by transformers (same names, shapes, dtypes, config). */
     public void save(Path dir) {
         Checkpoint.save(dir, checkpoint.config, checkpoint.weights, checkpoint.storedDtypes, checkpoint.dir);
+    }
+
+    /** As {@link #save}, with {@code weights} (same names) written in place of this model's (a merged adapter). */
+    public void saveWith(Path dir, Map<String, Tensor> weights) {
+        Checkpoint.save(dir, checkpoint.config, weights, checkpoint.storedDtypes, checkpoint.dir);
     }
 
     /** The weights under their HF names (live tensors: changes show in the model). */

@@ -44,6 +44,21 @@ final class Gpt2Backbone extends Backbone {
     }
 
     @Override
+    protected String modulePrefix() {
+        return "transformer.";
+    }
+
+    @Override
+    protected String blockPrefix() {
+        return "h.";
+    }
+
+    @Override
+    protected boolean fanInFanOut() {
+        return true;
+    }
+
+    @Override
     public Tensor tokenEmbedding() {
         return w("wte.weight");
     }
@@ -89,6 +104,7 @@ final class Gpt2Backbone extends Backbone {
     private Tensor conv1d(Tensor x, String name) {
         Tensor weight = w(name + ".weight");
         long b = x.size(0), t = x.size(1);
-        return torch.addmm(w(name + ".bias"), x.reshape(b * t, x.size(2)), weight).view(b, t, weight.size(1));
+        Tensor flat = x.reshape(b * t, x.size(2));
+        return project(name, flat, torch.addmm(w(name + ".bias"), flat, weight)).view(b, t, weight.size(1));
     }
 }

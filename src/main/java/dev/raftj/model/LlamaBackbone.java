@@ -47,6 +47,21 @@ final class LlamaBackbone extends Backbone {
     }
 
     @Override
+    protected String modulePrefix() {
+        return "model.";
+    }
+
+    @Override
+    protected String blockPrefix() {
+        return "layers.";
+    }
+
+    @Override
+    protected boolean fanInFanOut() {
+        return false;
+    }
+
+    @Override
     public Tensor tokenEmbedding() {
         return w("embed_tokens.weight");
     }
@@ -106,7 +121,8 @@ final class LlamaBackbone extends Backbone {
 
     private Tensor linear(Tensor x, String name) {
         Tensor bias = optional(name + ".bias");
-        return bias == null ? torch.linear(x, w(name + ".weight"))
+        Tensor out = bias == null ? torch.linear(x, w(name + ".weight"))
                 : torch.linear(x, w(name + ".weight"), new TensorOptional(bias));
+        return project(name, x, out);
     }
 }

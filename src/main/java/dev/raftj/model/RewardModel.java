@@ -16,11 +16,11 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * LlamaForSequenceClassification): backbone + a scalar head {@code score.weight} [1, d], read at
  * each sequence's last non-pad token.
  */
-public final class RewardModel {
+public final class RewardModel implements AdaptableModel {
     private final Checkpoint checkpoint;
     private final Backbone backbone;
-    private final Tensor scoreWeight; // [1, d], as stored
-    private final float scoreBias;
+    private Tensor scoreWeight; // [1, d], as stored
+    private float scoreBias;
 
     private RewardModel(Checkpoint checkpoint) {
         this.checkpoint = checkpoint;
@@ -56,17 +56,49 @@ public final class RewardModel {
         return new RewardModel(Checkpoint.load(dir, device, dtype));
     }
 
+    @Override
     public ModelConfig config() {
         return checkpoint.config;
     }
 
     /** The folder it was loaded from. */
+    @Override
     public Path dir() {
         return checkpoint.dir;
     }
 
+    @Override
     public Device device() {
         return scoreWeight.device();
+    }
+
+    @Override
+    public ScalarType dtype() {
+        return Torch.dtype(scoreWeight);
+    }
+
+    @Override
+    public java.util.List<Projection> projections() {
+        return backbone.projections();
+    }
+
+    /** Wraps the body's projections with {@code adapter} (a LoRA reward model); null detaches it. */
+    @Override
+    public void attach(ProjectionAdapter adapter) {
+        backbone.setAdapter(adapter);
+    }
+
+    /**
+     * Replaces the scalar head (an adapter's own {@code score}, PEFT's modules_to_save): weight
+     * [1, d], bias a one-element tensor or null for none. The checkpoint's head is left as it was.
+     */
+    public void replaceHead(Tensor weight, Tensor bias) {
+        if (weight.dim() != 2 || weight.size(0) != 1 || weight.size(1) != config().hidden) {
+            throw new IllegalArgumentException("score head must be [1, " + config().hidden + "], got "
+                    + java.util.Arrays.toString(Torch.shape(weight)));
+        }
+        this.scoreWeight = weight;
+        this.scoreBias = bias == null ? 0f : (float) Torch.item(bias);
     }
 
     /**

@@ -323,7 +323,7 @@ public final class SafeTensors {
         };
     }
 
-    static String dtypeName(ScalarType t) {
+    public static String dtypeName(ScalarType t) {
         return switch (t) {
             case Float -> "F32";
             case BFloat16 -> "BF16";

@@ -58,7 +58,7 @@ public final class SftStep implements AutoCloseable {
                     double weightDecay, double clipNorm) {
         this.model = model;
         model.trainable(true);
-        List<Tensor> all = new java.util.ArrayList<>(model.parameters());
+        List<Tensor> all = new java.util.ArrayList<>(model.trainableParameters());
         for (Tensor t : extra) {
             t.set_requires_grad(true);
             all.add(t);

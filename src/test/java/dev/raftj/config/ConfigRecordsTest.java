@@ -86,13 +86,13 @@ class ConfigRecordsTest {
         assertEquals("run.yaml: field 'device': must be cpu, cuda or cuda:N, got 'gpu0'",
                 problem(run(null, "p", null, "gpu0", null, null, null)));
         assertEquals("run.yaml: field 'sft.lr': must be > 0, got 0.0", problem(run(null, "p", null, null, null,
-                new SftConfig(null, 0.0, null, null, null, null, null, null, null), null)));
+                new SftConfig(null, 0.0, null, null, null, null, null, null, null, null), null)));
     }
 
     @Test
     void nestedRecordsValidateAloneWithoutPrefix() {
         assertEquals("run.yaml: field 'epochs': must be >= 1, got 0",
-                problem(new SftConfig(0, null, null, null, null, null, null, null, null)));
+                problem(new SftConfig(0, null, null, null, null, null, null, null, null, null)));
     }
 
     @Test
