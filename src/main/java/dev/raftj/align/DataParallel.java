@@ -1,6 +1,8 @@
 package dev.raftj.align;
 
+import dev.raftj.config.ConfigLoader;
 import dev.raftj.config.RunConfig;
+import dev.raftj.dist.DistEnv;
 import dev.raftj.core.UserError;
 import dev.raftj.dist.Replicas;
 import dev.raftj.dist.World;
@@ -24,6 +26,15 @@ public final class DataParallel {
             throw new UserError("raft.batch_prompts " + c.raft().batchPrompts() + ": fewer prompts than the "
                     + world.size() + " processes; each process needs at least one");
         }
+    }
+
+    /**
+     * Each process of a data-parallel run on "cuda" takes the GPU of its LOCAL_RANK, as torchrun's
+     * scripts do (an explicit cuda:N is kept); the saved configuration keeps "cuda".
+     */
+    public static RunConfig onLocalDevice(DistEnv env, RunConfig c) {
+        if (!env.distributed() || !c.device().strip().equals("cuda")) return c;
+        return ConfigLoader.withChanges(c, java.util.Map.of("device", "cuda:" + env.localRank()), java.nio.file.Path.of("LOCAL_RANK"));
     }
 
     /**

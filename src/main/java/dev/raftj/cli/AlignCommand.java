@@ -12,6 +12,7 @@ import dev.raftj.align.StageMetrics;
 import dev.raftj.config.ConfigLoader;
 import dev.raftj.config.RunConfig;
 import dev.raftj.core.UserError;
+import dev.raftj.dist.DistEnv;
 import dev.raftj.dist.World;
 import dev.raftj.report.RunPlot;
 import dev.raftj.torch.Torch;
@@ -102,14 +103,19 @@ public final class AlignCommand implements Callable<Integer> {
             throw new UserError("--dtype: align keeps its models in float32 (bfloat16 is for generate and score)");
         }
         // Data parallelism (RANK, WORLD_SIZE, ... set by 'raftj launch', torchrun or a scheduler); a world of one otherwise.
-        try (World world = World.fromEnvironment(Torch.device(cfg.device()))) {
+        DistEnv env = DistEnv.of(System.getenv());
+        RunConfig local = DataParallel.onLocalDevice(env, cfg);
+        try (World world = env.distributed() ? World.connect(env, Torch.device(local.device())) : World.single()) {
             DataParallel.check(world, cfg);
-            return run(cfg, world.distributed() ? Path.of(world.share("out", dir.toAbsolutePath().toString())) : dir, world);
+            return run(cfg, local, world.distributed() ? Path.of(world.share("out", dir.toAbsolutePath().toString())) : dir, world);
         }
     }
 
-    /** Rank 0 (or the only process) writes DIR and prints progress; the other ranks keep the same state in memory. */
-    private int run(RunConfig cfg, Path dir, World world) {
+    /**
+     * Rank 0 (or the only process) writes DIR and prints progress; the other ranks keep the same
+     * state in memory. {@code local} is the configuration on this process's own device.
+     */
+    private int run(RunConfig cfg, RunConfig local, Path dir, World world) {
         PrintWriter o = world.leader() ? spec.commandLine().getOut() : new PrintWriter(java.io.Writer.nullWriter());
         RunState state;
         AlignmentSetup setup;
@@ -117,12 +123,12 @@ public final class AlignCommand implements Callable<Integer> {
             if (!world.leader()) world.barrier(); // rank 0 repairs an interrupted save before the others read
             state = RunState.resume(dir, cfg, world.size(), world.leader());
             if (world.leader()) world.barrier();
-            setup = new AlignmentSetup(cfg, state.policyDir(), null);
+            setup = new AlignmentSetup(local, state.policyDir(), null);
             checkLimits(setup);
             if (stages != null && world.leader()) RunState.rewriteConfig(dir, cfg);
             o.printf("resuming %s after stage %d%n", dir, state.stage());
         } else {
-            setup = new AlignmentSetup(cfg, null, null); // models and prompts load and are checked before DIR is touched
+            setup = new AlignmentSetup(local, null, null); // models and prompts load and are checked before DIR is touched
             checkLimits(setup);
             state = world.leader() ? RunState.fresh(dir, cfg).withWorldSize(world.size())
                     : RunState.follower(dir, cfg, world.size());
