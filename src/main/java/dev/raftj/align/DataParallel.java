@@ -15,14 +15,20 @@ public final class DataParallel {
     /** Refuses what is not data-parallel (yet), before any work: named by field. */
     public static void check(World world, RunConfig c) {
         if (!world.distributed()) return;
-        if (c.algorithm() != RunConfig.Algorithm.RAFT) {
-            throw new UserError("algorithm " + c.algorithm().label() + ": runs in one process; data-parallel runs"
-                    + " (WORLD_SIZE " + world.size() + ") are RAFT's so far");
+        var algorithm = c.algorithm();
+        if (algorithm == RunConfig.Algorithm.GRPO || algorithm == RunConfig.Algorithm.PPO) {
+            throw new UserError("algorithm " + algorithm.label() + ": runs in one process; data-parallel runs"
+                    + " (WORLD_SIZE " + world.size() + ") are RAFT's, ReST's and ReST-EM's so far");
         }
         if (c.reward().usesAdversarial()) {
             throw new UserError("reward 'adversarial': its discriminator trains in one process; run it without WORLD_SIZE");
         }
-        if (c.raft().batchPrompts() < world.size()) {
+        Integer grow = c.rest().growPrompts();
+        if (algorithm != RunConfig.Algorithm.RAFT && grow != null && grow < world.size()) {
+            throw new UserError("rest.grow_prompts " + grow + ": fewer prompts than the " + world.size()
+                    + " processes; each process needs at least one");
+        }
+        if (algorithm == RunConfig.Algorithm.RAFT && c.raft().batchPrompts() < world.size()) {
             throw new UserError("raft.batch_prompts " + c.raft().batchPrompts() + ": fewer prompts than the "
                     + world.size() + " processes; each process needs at least one");
         }

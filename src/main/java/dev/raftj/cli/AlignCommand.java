@@ -147,7 +147,7 @@ public final class AlignCommand implements Callable<Integer> {
         };
         RunSummary summary = switch (cfg.algorithm()) {
             case RAFT -> new Raft(setup, state, onStage, world).run();
-            case REST, REST_EM -> new Rest(setup, state, onStage).run();
+            case REST, REST_EM -> new Rest(setup, state, onStage, world).run();
             case GRPO -> new Grpo(setup, state, onStage).run();
             case PPO -> new Ppo(setup, state, onStage).run();
         };
