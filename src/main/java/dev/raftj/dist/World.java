@@ -175,16 +175,8 @@ public final class World implements AutoCloseable {
         if (!distributed()) return local.clone();
         long[] counts = counts(local.length);
         int max = max(counts);
-        double[] padded = java.util.Arrays.copyOf(local, max);
-        Tensor out = torch.empty(new long[] {(long) max * size()}, options(torch.ScalarType.Double), null);
-        Tensor in = doubles(padded);
-        run("all-gather", () -> group._allgather_base(out, in));
-        double[] all = toDoubles(out), result = new double[(int) sum(counts)];
-        for (int r = 0, at = 0; r < size(); r++) {
-            System.arraycopy(all, r * max, result, at, (int) counts[r]);
-            at += (int) counts[r];
-        }
-        return result;
+        double[] all = toDoubles(gather(doubles(java.util.Arrays.copyOf(local, max)), max, torch.ScalarType.Double));
+        return (double[]) unpad(all, new double[(int) sum(counts)], counts, max);
     }
 
     /** Every rank's values, concatenated in rank order (lengths may differ by rank). */
@@ -192,12 +184,21 @@ public final class World implements AutoCloseable {
         if (!distributed()) return local.clone();
         long[] counts = counts(local.length);
         int max = max(counts);
-        Tensor out = torch.empty(new long[] {(long) max * size()}, options(torch.ScalarType.Long), null);
-        Tensor in = longs(java.util.Arrays.copyOf(local, max));
+        long[] all = toLongs(gather(longs(java.util.Arrays.copyOf(local, max)), max, torch.ScalarType.Long));
+        return (long[]) unpad(all, new long[(int) sum(counts)], counts, max);
+    }
+
+    /** The ranks' {@code in} (each padded to {@code max} values), back to back. */
+    private Tensor gather(Tensor in, int max, torch.ScalarType dtype) {
+        Tensor out = torch.empty(new long[] {(long) max * size()}, options(dtype), null);
         run("all-gather", () -> group._allgather_base(out, in));
-        long[] all = toLongs(out), result = new long[(int) sum(counts)];
-        for (int r = 0, at = 0; r < size(); r++) {
-            System.arraycopy(all, r * max, result, at, (int) counts[r]);
+        return out;
+    }
+
+    /** Copies each rank's first counts[r] values of {@code padded} (max per rank) into {@code result}. */
+    static Object unpad(Object padded, Object result, long[] counts, int max) {
+        for (int r = 0, at = 0; r < counts.length; r++) {
+            System.arraycopy(padded, r * max, result, at, (int) counts[r]);
             at += (int) counts[r];
         }
         return result;
@@ -205,10 +206,7 @@ public final class World implements AutoCloseable {
 
     /** Each rank's count. */
     private long[] counts(int local) {
-        Tensor out = torch.empty(new long[] {size()}, options(torch.ScalarType.Long), null);
-        Tensor in = longs(new long[] {local});
-        run("all-gather", () -> group._allgather_base(out, in));
-        return toLongs(out);
+        return toLongs(gather(longs(new long[] {local}), 1, torch.ScalarType.Long));
     }
 
     /** Waits until every rank gets here. */

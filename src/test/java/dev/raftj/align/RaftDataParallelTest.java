@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.raftj.cli.Main;
-import dev.raftj.tasks.Task;
-import dev.raftj.tasks.Tasks;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
@@ -27,21 +25,8 @@ class RaftDataParallelTest {
 
     /** 256 training prompts, 64 held out; 6 stages of 32 prompts × 8 samples: one process goes 0.48 → 0.59. */
     static Path config(Path tmp) throws Exception {
-        Task arith = Tasks.get("arith");
-        Files.write(tmp.resolve("train.jsonl"), Files.readAllLines(arith.trainFile()).subList(0, 256));
-        Files.write(tmp.resolve("eval.jsonl"), Files.readAllLines(arith.evalFile()).subList(0, 64));
-        Path cfg = tmp.resolve("run.yaml");
-        Files.writeString(cfg, String.join("\n",
-                "model: " + arith.policy(),
-                "reward: task:arith",
-                "prompts: train.jsonl",
-                "eval_prompts: eval.jsonl",
-                "seed: 5",
-                "threads: 1",
-                "sampling: {k: 8, temperature: 1.0, max_new_tokens: 6}",
-                "sft: {epochs: 2, lr: 0.0005, batch_size: 16}",
-                "raft: {stages: 6, batch_prompts: 32, ranking: {mode: local, m: 1}}", ""));
-        return cfg;
+        return RaftRunTest.arithConfig(tmp, 256, 64, "{k: 8, temperature: 1.0, max_new_tokens: 6}",
+                "{epochs: 2, lr: 0.0005, batch_size: 16}", "{stages: 6, batch_prompts: 32, ranking: {mode: local, m: 1}}");
     }
 
     @Test
