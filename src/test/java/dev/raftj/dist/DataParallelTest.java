@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -66,6 +67,30 @@ class DataParallelTest {
             }
             // two AdamW steps of lr 1e-3 move weights by up to ~2e-3; float32 summation order differs
             assertTrue(maxDiff < 2e-6, "2 processes on halves = 1 process on the whole batch; max |Δw| " + maxDiff);
+        } finally {
+            ChildJvms.killAll(ranks);
+        }
+    }
+
+    /** A rank that hangs (alive, silent) makes the other fail once the timeout has passed, not before. */
+    @Test
+    @Tag("slow")
+    void aHungRankStopsTheOtherAfterTheTimeout(@TempDir Path tmp) throws Exception {
+        int timeout = 8;
+        List<ChildJvms.Child> ranks = ChildJvms.start(SftStepChild.class, 2, ChildJvms.freePort(), timeout, tmp.toString());
+        try {
+            ChildJvms.Child rank0 = ranks.get(0), rank1 = ranks.get(1);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!rank1.printed("WAITING") && rank1.process().isAlive() && System.nanoTime() < deadline) Thread.sleep(50);
+            assertTrue(rank1.printed("WAITING"), rank1.output() + "\nrank 0:\n" + rank0.output());
+            long hung = System.nanoTime();
+            assertTrue(rank0.process().waitFor(timeout + 20, TimeUnit.SECONDS), "rank 0 must not hang:\n" + rank0.output());
+            double seconds = (System.nanoTime() - hung) / 1e9;
+            String out0 = rank0.output().toString();
+            assertEquals(1, rank0.process().exitValue(), out0);
+            assertTrue(out0.contains("did not answer within " + timeout + " s (RAFTJ_DIST_TIMEOUT)"), out0);
+            assertTrue(seconds > timeout - 2, "rank 0 waited for the timeout: " + seconds + " s");
+            assertTrue(rank1.process().isAlive(), "rank 1 hung, it did not die");
         } finally {
             ChildJvms.killAll(ranks);
         }
