@@ -99,9 +99,12 @@ public final class World implements AutoCloseable {
     private static Backend ncclGroup(Store store, DistEnv env) {
         try {
             return new org.bytedeco.pytorch.nccl.ProcessGroupNCCL(store, env.rank(), env.worldSize());
-        } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
+        } catch (LinkageError e) {
             throw new UserError("device cuda with WORLD_SIZE " + env.worldSize() + " needs NCCL, which only the CUDA build of"
-                    + " LibTorch carries (build with -Dpytorch.artifact=pytorch-gpu): " + e.getMessage());
+                    + " LibTorch carries (build with -Dpytorch.artifact=pytorch-gpu): " + e);
+        } catch (RuntimeException e) {
+            throw new UserError("rank " + env.rank() + " of " + env.worldSize() + ": cannot create the NCCL process group: "
+                    + e.getMessage(), e);
         }
     }
 
