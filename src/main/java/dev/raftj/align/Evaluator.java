@@ -1,6 +1,7 @@
 package dev.raftj.align;
 
 import dev.raftj.config.SamplingConfig;
+import dev.raftj.dist.World;
 import dev.raftj.data.Prompt;
 import dev.raftj.generate.Generator;
 import dev.raftj.generate.Sample;
@@ -16,13 +17,23 @@ import java.util.List;
  */
 final class Evaluator {
     private final AlignmentSetup setup;
+    private final World world;
     private final List<Prompt> eval;
     private final List<int[]> ids;
     private final List<String> texts = new ArrayList<>();
 
     Evaluator(AlignmentSetup setup) {
+        this(setup, World.single());
+    }
+
+    /**
+     * Data parallelism: each rank evaluates its shard of the held-out prompts (sampling with its own
+     * seed) and the per-prompt figures are all-gathered, so every rank reports the same means.
+     */
+    Evaluator(AlignmentSetup setup, World world) {
         this.setup = setup;
-        this.eval = setup.eval();
+        this.world = world;
+        this.eval = world.shard(setup.eval());
         this.ids = setup.encode(eval);
         for (Prompt p : eval) texts.add(p.text());
     }
@@ -37,28 +48,37 @@ final class Evaluator {
     }
 
     StageMetrics.Eval evaluate() {
-        if (eval.isEmpty()) return new StageMetrics.Eval(null, null, null, null, null);
+        if (setup.eval().isEmpty()) return new StageMetrics.Eval(null, null, null, null, null);
         var config = setup.config();
         SamplingConfig s = config.sampling();
         Generator g = new Generator(setup.policy(), s.batchSize());
-        double greedy = Stats.mean(setup.reward().score(texts, texts(g.generate(ids, SamplingParams.greedy(s.maxNewTokens())))));
-        SamplingParams sampling = setup.samplingParams(Seeds.EVAL_SAMPLE.of(config.seed(), 0))
-                .withSamples(1, Seeds.EVAL_SAMPLE.of(config.seed(), 0));
-        List<Sample> sampled = g.generate(ids, sampling);
-        List<String> sampledTexts = texts(sampled);
+        double greedy = meanReward(generate(g, SamplingParams.greedy(s.maxNewTokens())));
+        long evalSeed = world.seed(Seeds.EVAL_SAMPLE.of(config.seed(), 0));
+        SamplingParams sampling = setup.samplingParams(evalSeed).withSamples(1, evalSeed);
+        List<Sample> sampled = generate(g, sampling);
+        // The adversarial reward runs in one process only (refused with WORLD_SIZE > 1), so its
+        // independent measure needs no gather.
         Adversarial adversarial = setup.adversarial();
         Double measure = adversarial == null || adversarial.measure() == null ? null
-                : StageMetrics.finite(Stats.mean(adversarial.measure().score(texts, sampledTexts)));
+                : StageMetrics.finite(Stats.mean(adversarial.measure().score(texts, texts(sampled))));
         boolean fromPolicy = s.temperature() == 1.0 && s.topK() == 0 && s.topP() == 1.0 && s.minP() == 0
                 && s.minNewTokens() == 0;
         List<Sample> fromPi = fromPolicy ? sampled
-                : g.generate(ids, SamplingParams.sampling(1.0, s.maxNewTokens(), 1, Seeds.KL_SAMPLE.of(config.seed(), 0)));
-        return new StageMetrics.Eval(greedy, Stats.mean(setup.reward().score(texts, sampledTexts)), perplexity(),
-                StageMetrics.finite(kl(fromPi)), measure);
+                : generate(g, SamplingParams.sampling(1.0, s.maxNewTokens(), 1, world.seed(Seeds.KL_SAMPLE.of(config.seed(), 0))));
+        return new StageMetrics.Eval(greedy, meanReward(sampled), perplexity(), StageMetrics.finite(kl(fromPi)), measure);
+    }
+
+    /** This rank's held-out responses (none when its shard is empty). */
+    private List<Sample> generate(Generator g, SamplingParams params) {
+        return ids.isEmpty() ? List.of() : g.generate(ids, params);
     }
 
     private List<String> texts(List<Sample> samples) {
         return Responses.of(samples, setup.tokenizer(), setup.config().sampling().stop(), setup.eosId()).texts();
+    }
+
+    private double meanReward(List<Sample> samples) {
+        return Stats.mean(world.allGather(samples.isEmpty() ? new double[0] : setup.reward().score(texts, texts(samples))));
     }
 
     /**
@@ -72,11 +92,13 @@ final class Evaluator {
             prompts.add(ids.get(x.prompt()));
             responses.add(x.tokens());
         }
-        double[] logp = SequenceLogprobs.of(setup.policy(), prompts, responses, 64);
-        double[] logpRef = SequenceLogprobs.of(setup.reference(), prompts, responses, 64);
-        double[] diff = new double[logp.length];
-        for (int i = 0; i < diff.length; i++) diff[i] = logp[i] - logpRef[i];
-        return Stats.mean(diff);
+        double[] diff = new double[prompts.size()];
+        if (!prompts.isEmpty()) {
+            double[] logp = SequenceLogprobs.of(setup.policy(), prompts, responses, 64);
+            double[] logpRef = SequenceLogprobs.of(setup.reference(), prompts, responses, 64);
+            for (int i = 0; i < diff.length; i++) diff[i] = logp[i] - logpRef[i];
+        }
+        return Stats.mean(world.allGather(diff));
     }
 
     /** exp(mean NLL per token) of held-out reference responses (a prompt's "reference" or "answer" field). */
@@ -94,9 +116,10 @@ final class Evaluator {
             refs.add(withEos);
             tokens += withEos.length;
         }
-        if (tokens == 0) return null;
         double sum = 0;
-        for (double lp : SequenceLogprobs.of(setup.policy(), prompts, refs, 64)) sum += lp;
-        return Math.exp(-sum / tokens);
+        if (tokens > 0) for (double lp : SequenceLogprobs.of(setup.policy(), prompts, refs, 64)) sum += lp;
+        double[] total = world.allReduceSum(new double[] {sum, tokens});
+        if (total[1] == 0) return null;
+        return Math.exp(-total[0] / total[1]);
     }
 }

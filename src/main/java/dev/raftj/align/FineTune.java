@@ -2,6 +2,8 @@ package dev.raftj.align;
 
 import dev.raftj.config.SftConfig;
 import dev.raftj.data.Shuffle;
+import dev.raftj.dist.Shards;
+import dev.raftj.dist.World;
 import dev.raftj.train.SftStep;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +19,16 @@ final class FineTune {
      */
     static double[] run(SftStep trainer, SftConfig sft, double baseLr, List<int[]> prompts, List<int[]> responses,
                         long runSeed, int stage, int padId) {
+        return run(trainer, sft, baseLr, prompts, responses, runSeed, stage, padId, World.single());
+    }
+
+    /**
+     * Data parallelism: every rank holds the whole kept set and walks the same minibatches; each
+     * takes its contiguous share of a minibatch's rows ({@link Shards#range}) and the trainer's
+     * gradient sync makes the step the whole minibatch's. A rank whose share is empty still joins.
+     */
+    static double[] run(SftStep trainer, SftConfig sft, double baseLr, List<int[]> prompts, List<int[]> responses,
+                        long runSeed, int stage, int padId, World world) {
         int n = prompts.size();
         if (n == 0) return new double[0];
         int perEpoch = (n + sft.batchSize() - 1) / sft.batchSize();
@@ -33,11 +45,16 @@ final class FineTune {
             int[] order = Shuffle.permutation(n, Shuffle.deriveSeed(shuffleSeed, epoch));
             for (int start = 0; start < n; start += sft.batchSize()) {
                 List<int[]> p = new ArrayList<>(), r = new ArrayList<>();
-                for (int j = start; j < Math.min(n, start + sft.batchSize()); j++) {
+                int[] mine = Shards.range(Math.min(n, start + sft.batchSize()) - start, world.rank(), world.size());
+                for (int j = start + mine[0]; j < start + mine[1]; j++) {
                     p.add(prompts.get(order[j]));
                     r.add(responses.get(order[j]));
                 }
                 trainer.setLearningRate(sft.lrSchedule().at(baseLr, step, total, sft.warmupSteps()));
+                if (p.isEmpty()) {
+                    losses[step++] = trainer.idleStep().loss();
+                    continue;
+                }
                 try (PointerScope scope = new PointerScope()) {
                     TokenBatch b = TokenBatch.of(p, r, padId, trainer.model().device());
                     losses[step] = trainer.step(b.ids(), b.mask(), b.labels(), Shuffle.deriveSeed(dropoutSeed, step)).loss();

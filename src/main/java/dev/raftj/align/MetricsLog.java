@@ -19,11 +19,19 @@ public final class MetricsLog {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private final Path file;
     private final List<StageMetrics> lines = new ArrayList<>();
+    private final boolean writes;
 
     /** A log holding {@code lines}, rewritten to DIR/metrics.jsonl (resume drops a half-written stage). */
     MetricsLog(Path dir, List<StageMetrics> keep) {
+        this(dir, keep, true);
+    }
+
+    /** With {@code writes} false, the lines are kept in memory only (a data-parallel rank other than 0). */
+    MetricsLog(Path dir, List<StageMetrics> keep, boolean writes) {
         this.file = dir.resolve("metrics.jsonl");
+        this.writes = writes;
         lines.addAll(keep);
+        if (!writes) return;
         StringBuilder sb = new StringBuilder();
         try {
             for (StageMetrics l : keep) sb.append(JSON.writeValueAsString(l)).append('\n');
@@ -39,6 +47,7 @@ public final class MetricsLog {
 
     void append(StageMetrics line) {
         lines.add(line);
+        if (!writes) return;
         try {
             Files.writeString(file, JSON.writeValueAsString(line) + "\n", StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);

@@ -5,6 +5,8 @@ import dev.raftj.config.RunConfig;
 import dev.raftj.core.UserError;
 import dev.raftj.data.Batches;
 import dev.raftj.data.Prompt;
+import dev.raftj.dist.GradientAllReduce;
+import dev.raftj.dist.World;
 import dev.raftj.generate.Generator;
 import dev.raftj.reward.RewardGuard;
 import dev.raftj.reward.Scored;
@@ -31,12 +33,23 @@ public final class Rest {
     private final RunState state;
     private final Consumer<StageMetrics> onStage;
     private final boolean em;
+    private final World world;
 
     public Rest(AlignmentSetup setup, RunState state, Consumer<StageMetrics> onStage) {
+        this(setup, state, onStage, World.single());
+    }
+
+    /**
+     * Data-parallel ReST over {@code world}, as {@link Raft}: each rank grows its shard of the Grow
+     * prompts, the Grow set is all-gathered (rank 0 stores it), every rank filters the whole set
+     * and fine-tuning splits the minibatches with the gradients all-reduced.
+     */
+    public Rest(AlignmentSetup setup, RunState state, Consumer<StageMetrics> onStage, World world) {
         this.setup = setup;
         this.state = state;
         this.onStage = onStage;
         this.em = setup.config().algorithm() == RunConfig.Algorithm.REST_EM;
+        this.world = world;
     }
 
     public RunSummary run() {
@@ -47,16 +60,22 @@ public final class Rest {
         Batches<Prompt> batches = new Batches<>(setup.train(), growPrompts, Seeds.GROW_PROMPTS.of(c.seed(), 0), state.cursor());
         Generator generator = new Generator(setup.policy(), c.sampling().batchSize());
         RewardGuard guard = new RewardGuard(setup.reward(), c.onRewardError());
-        Evaluator evaluator = new Evaluator(setup);
+        Evaluator evaluator = new Evaluator(setup, world);
         SftStep trainer = state.trainer(setup.policy());
+        if (world.distributed()) {
+            world.broadcast(setup.policy().parameters());
+            trainer.setGradientSync(new GradientAllReduce(world));
+        }
         evaluator.logBaseOnce(state, onStage);
+        world.takeCommSeconds(); // each stage reports its own
         SampleBatch grow = null;
         while (state.stage() < rest.growSteps() * perGrow) {
             int g = state.stage() / perGrow + 1, i = state.stage() % perGrow, stage = state.stage() + 1;
             Timer timer = new Timer();
             if (i == 0) { // Grow: sample from the current policy, score once, store
                 List<Prompt> prompts = batches.next();
-                grow = GrowFile.write(GrowFile.of(state.dir(), g), grow(prompts, generator, guard, g, timer));
+                SampleBatch all = grow(prompts, generator, guard, g, timer);
+                grow = world.leader() ? GrowFile.write(GrowFile.of(state.dir(), g), all) : all;
             } else if (grow == null) { // resumed between Improve steps: the stored Grow set
                 grow = GrowFile.read(GrowFile.of(state.dir(), g), setup);
             }
@@ -72,8 +91,9 @@ public final class Rest {
             }
             double lr = c.sft().lr() * Math.pow(rest.improveLrDecay(), i);
             double[] losses = timer.time("train", () -> FineTune.run(trainer, c.sft(), lr,
-                    samples.keptPrompts(kept), samples.keptResponses(kept), c.seed(), stage, setup.padId()));
+                    samples.keptPrompts(kept), samples.keptResponses(kept), c.seed(), stage, setup.padId(), world));
             StageMetrics.Eval eval = timer.time("eval", evaluator::evaluate);
+            if (world.distributed()) DataParallel.endOfStage(world, setup.policy(), stage, timer);
             double tau = em ? cut : rest.thresholds().get(i);
             StageMetrics line = StageMetrics.of(stage, new StageMetrics.Improve(g, tau, cut),
                     samples.stats(kept, losses), eval, timer);
@@ -85,8 +105,10 @@ public final class Rest {
 
     /** K responses per prompt from the current policy, plus (ReST) the prompts' reference responses. */
     private SampleBatch grow(List<Prompt> prompts, Generator generator, RewardGuard guard, int g, Timer timer) {
-        SampleBatch drawn = SampleBatch.draw(setup, generator, guard, prompts, Seeds.GROW.of(setup.config().seed(), g),
-                false, timer);
+        SampleBatch local = SampleBatch.draw(setup, generator, guard, world.shard(prompts),
+                world.seed(Seeds.GROW.of(setup.config().seed(), g)), false, timer);
+        SampleBatch drawn = world.distributed()
+                ? timer.time("gather", () -> GatheredSamples.of(world, setup, prompts, local)) : local;
         if (em || !setup.config().rest().useReferences()) return drawn;
         List<String> texts = new ArrayList<>(), refs = new ArrayList<>();
         List<int[]> ids = new ArrayList<>(), tokens = new ArrayList<>();

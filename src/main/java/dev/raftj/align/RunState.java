@@ -44,6 +44,9 @@ public final class RunState {
     private Batches.Cursor cursor;
     private Path optimizerState;
     private JsonNode savedTrainer;
+    /** Data parallelism: the run's process count (saved, checked on resume) and whether this one writes (rank 0). */
+    private int worldSize = 1;
+    private boolean writes = true;
 
     /**
      * An algorithm's own state beyond the policy and its optimizer (PPO's critic, its KL
@@ -55,11 +58,33 @@ public final class RunState {
     }
 
     private RunState(Path dir, RunConfig config, int stage, Batches.Cursor cursor, List<StageMetrics> lines) {
+        this(dir, config, stage, cursor, lines, true);
+    }
+
+    private RunState(Path dir, RunConfig config, int stage, Batches.Cursor cursor, List<StageMetrics> lines,
+                     boolean writes) {
         this.dir = dir;
         this.config = config;
         this.stage = stage;
         this.cursor = cursor;
-        this.log = new MetricsLog(dir, lines);
+        this.writes = writes;
+        this.log = new MetricsLog(dir, lines, writes);
+    }
+
+    /**
+     * Data parallelism, rank &gt; 0 of a new run: the same state as rank 0's in memory, nothing
+     * written (rank 0 writes DIR).
+     */
+    public static RunState follower(Path dir, RunConfig config, int worldSize) {
+        RunState s = new RunState(dir, config, 0, Batches.Cursor.START, List.of(), false);
+        s.worldSize = worldSize;
+        return s;
+    }
+
+    /** This run has {@code worldSize} processes; rank 0 records it in every checkpoint. */
+    public RunState withWorldSize(int worldSize) {
+        this.worldSize = worldSize;
+        return this;
     }
 
     /** A new run in DIR, which must not exist or be empty; writes DIR/config.json. */
@@ -102,7 +127,16 @@ public final class RunState {
      * and a metrics log with stages missing.
      */
     public static RunState resume(Path dir, RunConfig config) {
-        recoverInterruptedSave(dir);
+        return resume(dir, config, 1, true);
+    }
+
+    /**
+     * As {@link #resume(Path, RunConfig)} for one process of a data-parallel run of {@code worldSize}
+     * processes: refuses a checkpoint made with another number of processes; {@code writes} is
+     * false on ranks other than 0, which read the folder only (after rank 0 has resumed it).
+     */
+    public static RunState resume(Path dir, RunConfig config, int worldSize, boolean writes) {
+        if (writes) recoverInterruptedSave(dir);
         Path trainer = checkpointDir(dir).resolve("trainer.json");
         int stage = 0;
         Batches.Cursor cursor = Batches.Cursor.START;
@@ -126,14 +160,20 @@ public final class RunState {
                 throw new UserError(dir.resolve("config.json") + ": not the configuration this run's checkpoint was made"
                         + " with (checkpoint vs now): " + String.join("; ", diff));
             }
+            int savedWorld = t.has("world_size") ? t.get("world_size").intValue() : 1;
+            if (savedWorld != worldSize) {
+                throw new UserError(trainer + ": the run was checkpointed with " + savedWorld + " process(es) (WORLD_SIZE) and"
+                        + " is resumed with " + worldSize + "; resume it with the same number of processes");
+            }
         }
         List<StageMetrics> lines = verifiedLines(dir.resolve("metrics.jsonl"), stage);
         try {
-            Files.deleteIfExists(dir.resolve("metrics.png.tmp.png"));
+            if (writes) Files.deleteIfExists(dir.resolve("metrics.png.tmp.png"));
         } catch (IOException e) {
             throw new UserError(dir + ": cannot clean up: " + e.getMessage(), e);
         }
-        RunState s = new RunState(dir, config, stage, cursor, lines);
+        RunState s = new RunState(dir, config, stage, cursor, lines, writes);
+        s.worldSize = worldSize;
         Path opt = checkpointDir(dir).resolve("optimizer.pt");
         s.optimizerState = Files.exists(opt) ? opt : null;
         if (Files.exists(trainer)) {
@@ -263,7 +303,7 @@ public final class RunState {
         // The line goes first: a kill before the checkpoint lands redoes this stage on resume
         // (lines past the checkpoint's stage are dropped); the reverse order would lose the line.
         log.append(line);
-        saveCheckpoint(step, extra);
+        if (writes) saveCheckpoint(step, extra);
         if (config.sft().resetOptimizer()) step.resetState();
     }
 
@@ -284,6 +324,7 @@ public final class RunState {
             t.put("stage", stage);
             t.put("cursor_epoch", cursor.epoch());
             t.put("cursor_position", cursor.position());
+            if (worldSize > 1) t.put("world_size", worldSize);
             t.set("config", JSON.valueToTree(config));
             if (extra != null) extra.save(tmp, t);
             Files.writeString(tmp.resolve("trainer.json"), JSON.writeValueAsString(t) + "\n");
@@ -300,7 +341,7 @@ public final class RunState {
     /** Writes and returns summary.json. */
     RunSummary finish() {
         RunSummary s = RunSummary.of(log.lines(), checkpointDir(dir).toString());
-        MetricsLog.writeSummary(dir, s);
+        if (writes) MetricsLog.writeSummary(dir, s);
         return s;
     }
 }

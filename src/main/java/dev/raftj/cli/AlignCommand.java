@@ -1,6 +1,7 @@
 package dev.raftj.cli;
 
 import dev.raftj.align.AlignmentSetup;
+import dev.raftj.align.DataParallel;
 import dev.raftj.align.Grpo;
 import dev.raftj.align.Ppo;
 import dev.raftj.align.Raft;
@@ -11,6 +12,8 @@ import dev.raftj.align.StageMetrics;
 import dev.raftj.config.ConfigLoader;
 import dev.raftj.config.RunConfig;
 import dev.raftj.core.UserError;
+import dev.raftj.dist.DistEnv;
+import dev.raftj.dist.World;
 import dev.raftj.report.RunPlot;
 import dev.raftj.torch.Torch;
 import java.io.PrintWriter;
@@ -103,34 +106,52 @@ public final class AlignCommand implements Callable<Integer> {
         if (modelOptions.dtype() != ScalarType.Float) {
             throw new UserError("--dtype: align keeps its models in float32 (bfloat16 is for generate and score)");
         }
-        PrintWriter o = spec.commandLine().getOut();
+        // Data parallelism (RANK, WORLD_SIZE, ... set by 'raftj launch', torchrun or a scheduler); a world of one otherwise.
+        DistEnv env = DistEnv.of(System.getenv());
+        RunConfig local = DataParallel.onLocalDevice(env, cfg);
+        try (World world = env.distributed() ? World.connect(env, Torch.device(local.device())) : World.single()) {
+            DataParallel.check(world, cfg);
+            return run(cfg, local, world.distributed() ? Path.of(world.share("out", dir.toAbsolutePath().toString())) : dir, world);
+        }
+    }
+
+    /**
+     * Rank 0 (or the only process) writes DIR and prints progress; the other ranks keep the same
+     * state in memory. {@code local} is the configuration on this process's own device.
+     */
+    private int run(RunConfig cfg, RunConfig local, Path dir, World world) {
+        PrintWriter o = world.leader() ? spec.commandLine().getOut() : new PrintWriter(java.io.Writer.nullWriter());
         RunState state;
         AlignmentSetup setup;
         if (resume != null) {
-            state = RunState.resume(dir, cfg);
-            setup = new AlignmentSetup(cfg, state.policyDir(), null);
+            if (!world.leader()) world.barrier(); // rank 0 repairs an interrupted save before the others read
+            state = RunState.resume(dir, cfg, world.size(), world.leader());
+            if (world.leader()) world.barrier();
+            setup = new AlignmentSetup(local, state.policyDir(), null);
             checkLimits(setup);
-            if (stages != null) RunState.rewriteConfig(dir, cfg);
+            if (stages != null && world.leader()) RunState.rewriteConfig(dir, cfg);
             o.printf("resuming %s after stage %d%n", dir, state.stage());
         } else {
-            setup = new AlignmentSetup(cfg, null, null); // models and prompts load and are checked before DIR is touched
+            setup = new AlignmentSetup(local, null, null); // models and prompts load and are checked before DIR is touched
             checkLimits(setup);
-            state = RunState.fresh(dir, cfg);
+            state = world.leader() ? RunState.fresh(dir, cfg).withWorldSize(world.size())
+                    : RunState.follower(dir, cfg, world.size());
         }
-        o.printf("%s: %d stages, %d train / %d eval prompts, reward %s -> %s%n", cfg.algorithm().label(),
-                cfg.totalStages(), setup.train().size(), setup.eval().size(), cfg.reward(), dir);
+        o.printf("%s: %d stages, %d train / %d eval prompts, reward %s -> %s%s%n", cfg.algorithm().label(),
+                cfg.totalStages(), setup.train().size(), setup.eval().size(), cfg.reward(), dir,
+                world.distributed() ? " (" + world.size() + " processes, data-parallel)" : "");
         o.flush();
         RunConfig run = cfg;
         RunState runState = state;
         Path png = dir.resolve("metrics.png");
         String title = "raftj " + cfg.algorithm().label() + ": " + dir.getFileName();
-        Consumer<StageMetrics> onStage = line -> {
+        Consumer<StageMetrics> onStage = !world.leader() ? line -> { } : line -> {
             progress(o, run, line);
             RunPlot.write(png, runState.lines(), title);
         };
         RunSummary summary = switch (cfg.algorithm()) {
-            case RAFT -> new Raft(setup, state, onStage).run();
-            case REST, REST_EM -> new Rest(setup, state, onStage).run();
+            case RAFT -> new Raft(setup, state, onStage, world).run();
+            case REST, REST_EM -> new Rest(setup, state, onStage, world).run();
             case GRPO -> new Grpo(setup, state, onStage).run();
             case PPO -> new Ppo(setup, state, onStage).run();
         };

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The {@code raftj} command: subcommands for generation, scoring and alignment. */
 @Command(name = "raftj", mixinStandardHelpOptions = true, version = "raftj 0.1.0",
         description = "Reward-ranked fine-tuning (RAFT, ReST) of Hugging Face models on the JVM.",
-        subcommands = {AlignCommand.class, GenerateCommand.class, ScoreCommand.class, MergeCommand.class, PretrainCommand.class, InitCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {AlignCommand.class, GenerateCommand.class, ScoreCommand.class, MergeCommand.class, PretrainCommand.class, InitCommand.class, LaunchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     static {
@@ -34,6 +34,8 @@ public final class Main {
         cli.setOut(out);
         cli.setErr(err);
         cli.setCaseInsensitiveEnumValuesAllowed(true); // --truncate left, --format JSON
+        // launch passes everything from its COMMAND on to the processes it starts
+        cli.getSubcommands().get("launch").setStopAtPositional(true).setUnmatchedOptionsArePositionalParams(true);
         // Usage errors (unknown flag, missing or malformed value) read like every other error, one
         // "raftj: error:" line, and exit 2 as usage errors conventionally do (input errors exit 1).
         cli.setParameterExceptionHandler((ex, args1) -> {

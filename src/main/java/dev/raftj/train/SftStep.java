@@ -34,6 +34,7 @@ public final class SftStep implements AutoCloseable {
     private AdamW optimizer;
     private final double clipNorm;
     private long dropoutSeed;
+    private GradientSync sync;
 
     /** Loss before the update and the global L2 norm of the gradients (before clipping). */
     public record Result(double loss, double gradNorm) {}
@@ -101,6 +102,14 @@ public final class SftStep implements AutoCloseable {
         }
     }
 
+    /**
+     * Data parallelism: gradients (and the reported loss) are averaged over the ranks, weighted by
+     * their loss tokens, between backward and clipping; null (the default) trains alone.
+     */
+    public void setGradientSync(GradientSync sync) {
+        this.sync = sync;
+    }
+
     /** The run's dropout seed for {@link #step(Tensor, Tensor, Tensor)} (0 until set). */
     public void setDropoutSeed(long seed) {
         this.dropoutSeed = seed;
@@ -139,21 +148,44 @@ public final class SftStep implements AutoCloseable {
             optimizer.zero_grad();
             Tensor loss = SftLoss.maskedCrossEntropy(model, ids, keyMask, labels);
             loss.backward();
-            double norm = GradNorm.global(params);
             double lossValue = Torch.item(loss);
-            if (!Double.isFinite(lossValue) || !Double.isFinite(norm)) {
-                // Never step on a NaN/inf: the weights (and any checkpoint made from them) stay as they were.
-                optimizer.zero_grad();
-                throw new UserError(model.dir() + ": training diverged: loss " + lossValue + ", gradient norm " + norm
-                        + "; the step was not applied and the weights are unchanged (a lower learning rate or"
-                        + " gradient clipping may help)");
-            }
-            if (clipNorm > 0 && norm > clipNorm) GradNorm.scale(params, clipNorm / (norm + 1e-6));
-            optimizer.step();
-            return new Result(lossValue, norm);
+            if (sync != null) lossValue = sync.average(params, lossValue, lossTokens(labels));
+            return apply(lossValue);
         } finally {
             model.setTraining(wasTraining);
         }
+    }
+
+    /**
+     * A data-parallel rank's step on no rows (its shard of a small batch was empty): it contributes
+     * nothing but joins the gradient all-reduce and applies the same update as the other ranks.
+     */
+    public Result idleStep() {
+        if (sync == null) throw new IllegalStateException("idleStep needs a gradient sync (data-parallel training)");
+        try (PointerScope scope = new PointerScope()) {
+            optimizer.zero_grad();
+            return apply(sync.average(params, 0, 0));
+        }
+    }
+
+    /** Clips and applies the gradients in place, unless the loss or their norm is not finite. */
+    private Result apply(double lossValue) {
+        double norm = GradNorm.global(params);
+        if (!Double.isFinite(lossValue) || !Double.isFinite(norm)) {
+            // Never step on a NaN/inf: the weights (and any checkpoint made from them) stay as they were.
+            optimizer.zero_grad();
+            throw new UserError(model.dir() + ": training diverged: loss " + lossValue + ", gradient norm " + norm
+                    + "; the step was not applied and the weights are unchanged (a lower learning rate or"
+                    + " gradient clipping may help)");
+        }
+        if (clipNorm > 0 && norm > clipNorm) GradNorm.scale(params, clipNorm / (norm + 1e-6));
+        optimizer.step();
+        return new Result(lossValue, norm);
+    }
+
+    /** Labels that take a loss: those ≠ −100 after the one-position shift. */
+    private static long lossTokens(Tensor labels) {
+        return labels.narrow(1, 1, labels.size(1) - 1).ne(new Scalar(SftLoss.IGNORE)).sum().item_long();
     }
 
     /**
@@ -166,6 +198,13 @@ public final class SftStep implements AutoCloseable {
         optimizer.zero_grad();
         Tensor l = loss.get();
         l.backward();
+        if (sync != null) {
+            double mean = sync.average(params, Torch.item(l), 1);
+            double norm = GradNorm.global(params);
+            if (clipNorm > 0 && norm > clipNorm) GradNorm.scale(params, clipNorm / (norm + 1e-6));
+            optimizer.step();
+            return new Result(mean, norm);
+        }
         double norm = GradNorm.global(params);
         if (clipNorm > 0 && norm > clipNorm) GradNorm.scale(params, clipNorm / (norm + 1e-6));
         optimizer.step();

@@ -27,9 +27,15 @@ class RaftRunTest {
 
     /** A run.yaml over 24 arith training prompts and 16 held-out ones (k 4, 4 prompts a stage). */
     static Path config(Path tmp, int stages) throws Exception {
+        return arithConfig(tmp, 24, 16, "{k: 4, temperature: 1.0, max_new_tokens: 6}", "{epochs: 2, lr: 0.001, batch_size: 2}",
+                "{stages: " + stages + ", batch_prompts: 4, ranking: {mode: local, m: 1}}");
+    }
+
+    /** A run.yaml over the first {@code train} and {@code eval} arith prompts, seed 5, one thread. */
+    static Path arithConfig(Path tmp, int train, int eval, String sampling, String sft, String raft) throws Exception {
         Task arith = Tasks.get("arith");
-        Files.write(tmp.resolve("train.jsonl"), Files.readAllLines(arith.trainFile()).subList(0, 24));
-        Files.write(tmp.resolve("eval.jsonl"), Files.readAllLines(arith.evalFile()).subList(0, 16));
+        Files.write(tmp.resolve("train.jsonl"), Files.readAllLines(arith.trainFile()).subList(0, train));
+        Files.write(tmp.resolve("eval.jsonl"), Files.readAllLines(arith.evalFile()).subList(0, eval));
         Path cfg = tmp.resolve("run.yaml");
         Files.writeString(cfg, String.join("\n",
                 "model: " + arith.policy(),
@@ -38,9 +44,9 @@ class RaftRunTest {
                 "eval_prompts: eval.jsonl",
                 "seed: 5",
                 "threads: 1",
-                "sampling: {k: 4, temperature: 1.0, max_new_tokens: 6}",
-                "sft: {epochs: 2, lr: 0.001, batch_size: 2}",
-                "raft: {stages: " + stages + ", batch_prompts: 4, ranking: {mode: local, m: 1}}", ""));
+                "sampling: " + sampling,
+                "sft: " + sft,
+                "raft: " + raft, ""));
         return cfg;
     }
 
