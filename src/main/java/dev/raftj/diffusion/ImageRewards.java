@@ -26,16 +26,16 @@ public final class ImageRewards {
             try {
                 v = Double.parseDouble(s.substring(colon + 1));
             } catch (NumberFormatException e) {
-                throw UserError.field(source, field, "'" + s + "': the value after ':' is not a number");
+                throw new dev.raftj.core.ConfigError(source, field, "'" + s + "': the value after ':' is not a number");
             }
             if (kind.equals("brightness")) {
-                if (!(v >= 0 && v <= 1)) throw UserError.field(source, field, "brightness target must be in [0, 1], got " + v);
+                if (!(v >= 0 && v <= 1)) throw new dev.raftj.core.ConfigError(source, field, "brightness target must be in [0, 1], got " + v);
                 return new ImageReward(s, (img, size) -> brightness(img, v));
             }
-            if (!(v >= 1)) throw UserError.field(source, field, "lit-pixel target must be >= 1, got " + v);
+            if (!(v >= 1)) throw new dev.raftj.core.ConfigError(source, field, "lit-pixel target must be >= 1, got " + v);
             return new ImageReward(s, (img, size) -> litCount(img, v));
         }
-        throw UserError.field(source, field, "'" + s + "' is not an image reward (symmetry, brightness:T, lit:N)");
+        throw new dev.raftj.core.ConfigError(source, field, "'" + s + "' is not an image reward (symmetry, brightness:T, lit:N)");
     }
 
     /** A named rule, scoring image {@code i} of a flat batch. */

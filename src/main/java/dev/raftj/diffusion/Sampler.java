@@ -106,7 +106,7 @@ public final class Sampler {
     }
 
     /** Draw {@code step} for images first … first+n−1: each image's own stream from (seed, image index). */
-    private static Tensor noise(long seed, int first, int n, int step, long[] shape) {
+    static Tensor noise(long seed, int first, int n, int step, long[] shape) {
         Tensor[] parts = new Tensor[n];
         for (int i = 0; i < n; i++) {
             parts[i] = Gaussian.tensor(Shuffle.deriveSeed(Shuffle.deriveSeed(seed, first + i), step), shape);
