@@ -70,7 +70,13 @@ final class DiffusionRunFolder {
             JsonNode t = JsonFields.read(trainer);
             stage = t.path("stage").asInt(-1);
             if (stage < 1) throw new UserError(trainer + ": field 'stage' missing or not a positive integer");
-            List<String> diff = ConfigLoader.differences(t.get("config"), ConfigLoader.tree(config), RESUMABLE);
+            DiffusionRunConfig saved;
+            try {
+                saved = JSON.treeToValue(t.get("config"), DiffusionRunConfig.class);
+            } catch (IOException | RuntimeException e) {
+                throw new UserError(trainer + ": unreadable run configuration: " + e.getMessage(), e);
+            }
+            List<String> diff = ConfigLoader.differences(ConfigLoader.tree(saved), ConfigLoader.tree(config), RESUMABLE);
             if (!diff.isEmpty()) {
                 throw new UserError(dir.resolve("config.json") + ": not the configuration this run's checkpoint was made"
                         + " with (checkpoint vs now): " + String.join("; ", diff));
