@@ -45,18 +45,23 @@ public final class DiffusionAlign {
         }
     }
 
-    /** The built-in task's configuration (shipped model and classifier, copied out of the jar). */
+    /**
+     * The built-in task's configuration (shipped model and classifier, copied out of the jar). The
+     * fine-tuning rate was picked from three short trials (seed 0): 5e-4 × 4 epochs and 4e-4 × 16
+     * epochs raised the reward but degraded the images (class accuracy 0.91 → 0.56–0.64 within 3–5
+     * stages); 1e-4 × 24 epochs raised it while keeping the shapes.
+     */
     static DiffusionRunConfig builtin() {
         Path dir = TaskResources.materialise(ShapesBuild.TASK, SHIPPED);
         String yaml = """
                 model: "%s"
                 classifier: "%s"
                 reward: symmetry
-                k: 32
+                k: 48
                 stages: 8
-                ranking: {mode: local, m: 4}
+                ranking: {mode: local, m: 6}
                 sampling: {method: ddim, steps: 20, eta: 0.0, guidance: 2.0}
-                sft: {epochs: 4, lr: 5.0e-4, batch_size: 16}
+                sft: {epochs: 24, lr: 1.0e-4, batch_size: 16}
                 label_dropout: 0.1
                 eval_per_class: 32
                 """.formatted(dir.resolve("model"), dir.resolve("classifier"));
