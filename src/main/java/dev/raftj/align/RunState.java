@@ -206,27 +206,13 @@ public final class RunState {
         return keep;
     }
 
-    /**
-     * A kill between the two renames of {@link #saveCheckpoint} leaves checkpoint.old (the
-     * previous stage) and a complete checkpoint.next (trainer.json is written last) but no
-     * checkpoint/: the newer one is taken. A half-written checkpoint.next is discarded.
-     */
+    /** See {@link CheckpointSwap#recover}: trainer.json is the checkpoint's last file. */
     private static void recoverInterruptedSave(Path dir) {
-        Path target = checkpointDir(dir), next = dir.resolve("checkpoint.next"), old = dir.resolve("checkpoint.old");
-        try {
-            if (!Files.exists(target)) {
-                if (Files.exists(next.resolve("trainer.json"))) Files.move(next, target);
-                else if (Files.exists(old)) Files.move(old, target);
-            }
-            Checkpoint.deleteTree(next);
-            Checkpoint.deleteTree(old);
-        } catch (IOException e) {
-            throw new UserError(dir + ": cannot recover the checkpoint: " + e.getMessage(), e);
-        }
+        CheckpointSwap.recover(dir, "trainer.json");
     }
 
     public static Path checkpointDir(Path dir) {
-        return dir.resolve("checkpoint");
+        return CheckpointSwap.target(dir);
     }
 
     public Path dir() {
@@ -308,15 +294,9 @@ public final class RunState {
     }
 
     private void saveCheckpoint(SftStep step, Extra extra) {
-        Path tmp = dir.resolve("checkpoint.next");
-        try {
-            Checkpoint.deleteTree(tmp);
-        } catch (IOException e) {
-            throw new UserError(tmp + ": cannot clear: " + e.getMessage(), e);
-        }
-        if (step.model().adapter() instanceof LoraAdapter a) PeftFiles.write(tmp, a, config.model()); // the adapter only
-        else step.model().save(tmp);
-        try {
+        CheckpointSwap.replace(dir, tmp -> {
+            if (step.model().adapter() instanceof LoraAdapter a) PeftFiles.write(tmp, a, config.model()); // the adapter only
+            else step.model().save(tmp);
             OutputArchive out = new OutputArchive();
             step.optimizer().save(out);
             out.save_to(tmp.resolve("optimizer.pt").toString());
@@ -328,14 +308,7 @@ public final class RunState {
             t.set("config", JSON.valueToTree(config));
             if (extra != null) extra.save(tmp, t);
             Files.writeString(tmp.resolve("trainer.json"), JSON.writeValueAsString(t) + "\n");
-            Path target = checkpointDir(dir), old = dir.resolve("checkpoint.old");
-            Checkpoint.deleteTree(old);
-            if (Files.exists(target)) Files.move(target, old);
-            Files.move(tmp, target);
-            Checkpoint.deleteTree(old);
-        } catch (IOException e) {
-            throw new UserError(dir + ": cannot write checkpoint: " + e.getMessage(), e);
-        }
+        });
     }
 
     /** Writes and returns summary.json. */

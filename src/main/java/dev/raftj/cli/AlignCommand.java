@@ -12,6 +12,7 @@ import dev.raftj.align.StageMetrics;
 import dev.raftj.config.ConfigLoader;
 import dev.raftj.config.RunConfig;
 import dev.raftj.core.UserError;
+import dev.raftj.diffusion.DiffusionAlign;
 import dev.raftj.dist.DistEnv;
 import dev.raftj.dist.World;
 import dev.raftj.report.RunPlot;
@@ -44,7 +45,7 @@ public final class AlignCommand implements Callable<Integer> {
     @Option(names = "--config", description = "A YAML or JSON run configuration (see README for every key).")
     Path config;
 
-    @Option(names = "--task", description = "Built-in task when no --config is given (default: arith).")
+    @Option(names = "--task", description = "Built-in task when no --config is given (default: arith; shapes-diffusion: RAFT on the shapes diffusion model).")
     String task;
 
     @Option(names = "--out", description = "Output folder, new or empty (default: the config's 'out', else runs/NAME-ALGORITHM-TIME).")
@@ -72,6 +73,10 @@ public final class AlignCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (DiffusionAlign.handles(config, task, resume)) {
+            if (algorithm != null && !algorithm.equals("raft")) throw new UserError("--algorithm: diffusion models are aligned with raft only");
+            return DiffusionAlign.run(config, resume, out, stages, sets, modelOptions.threads, spec.commandLine().getOut());
+        }
         if (deviceGiven()) modelOptions.device(); // a bad --device is named as such, before anything else
         if (stages != null && stages < 1) throw new UserError("--stages: must be >= 1, got " + stages);
         ModelOptions.checkThreads(modelOptions.threads, "--threads"); // before a config's threads can replace it

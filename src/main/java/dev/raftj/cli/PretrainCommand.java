@@ -1,6 +1,7 @@
 package dev.raftj.cli;
 
 import dev.raftj.core.UserError;
+import dev.raftj.diffusion.ShapesBuild;
 import dev.raftj.tasks.RewardModelTask;
 import dev.raftj.tasks.Task;
 import dev.raftj.tasks.Tasks;
@@ -67,7 +68,9 @@ public final class PretrainCommand implements Callable<Integer> {
     static final class TaskNames implements Iterable<String> {
         @Override
         public java.util.Iterator<String> iterator() {
-            return Tasks.names().iterator();
+            var names = new java.util.ArrayList<>(Tasks.names());
+            names.add(ShapesBuild.TASK);
+            return names.iterator();
         }
     }
 
@@ -77,6 +80,7 @@ public final class PretrainCommand implements Callable<Integer> {
         if (steps != null && steps < 1) throw new UserError("--steps must be >= 1, got " + steps);
         if (evalEvery != null && evalEvery < 0) throw new UserError("--eval-every must be >= 0, got " + evalEvery);
         if (rewardSteps != null && rewardSteps < 1) throw new UserError("--reward-steps must be >= 1, got " + rewardSteps);
+        if (task.equals(ShapesBuild.TASK)) return pretrainShapes();
         Task t = Tasks.get(task);
         TaskBuild build = TaskBuild.of(t);
         Optional<RewardModelRecipe> rewardRecipe = build.rewardModel();
@@ -111,6 +115,20 @@ public final class PretrainCommand implements Callable<Integer> {
             return 0;
         }
         Pretrainer.run(t, recipe, target, log);
+        return 0;
+    }
+
+    /** The shapes task: classifier and base diffusion model into OUT/classifier and OUT/model. */
+    private int pretrainShapes() {
+        if (only != null || rewardOut != null || rewardSteps != null || evalEvery != null) {
+            throw new UserError("task 'shapes' takes --out, --seed, --steps and --threads only");
+        }
+        ShapesBuild.Recipe r = ShapesBuild.Recipe.defaults();
+        r = new ShapesBuild.Recipe(seed != null ? seed : r.seed(), steps != null ? steps : r.steps(), r.batch(), r.lr(),
+                r.labelDropout(), r.classifierSteps());
+        Path target = out != null ? out : defaultOut(ShapesBuild.TASK).getParent();
+        Torch.init(threads);
+        ShapesBuild.run(r, target, spec.commandLine().getOut());
         return 0;
     }
 
