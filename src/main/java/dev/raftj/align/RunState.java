@@ -149,17 +149,8 @@ public final class RunState {
             } catch (IOException | RuntimeException e) {
                 throw new UserError(trainer + ": unreadable trainer state: " + e.getMessage(), e);
             }
-            RunConfig saved;
-            try {
-                saved = JSON.treeToValue(t.get("config"), RunConfig.class);
-            } catch (IOException | RuntimeException e) {
-                throw new UserError(trainer + ": unreadable run configuration: " + e.getMessage(), e);
-            }
-            List<String> diff = ConfigLoader.differences(ConfigLoader.tree(saved), ConfigLoader.tree(config), RESUMABLE);
-            if (!diff.isEmpty()) {
-                throw new UserError(dir.resolve("config.json") + ": not the configuration this run's checkpoint was made"
-                        + " with (checkpoint vs now): " + String.join("; ", diff));
-            }
+            ConfigLoader.requireSameConfig(trainer, t.get("config"), RunConfig.class, config, RESUMABLE,
+                    dir.resolve("config.json"), JSON);
             int savedWorld = t.has("world_size") ? t.get("world_size").intValue() : 1;
             if (savedWorld != worldSize) {
                 throw new UserError(trainer + ": the run was checkpointed with " + savedWorld + " process(es) (WORLD_SIZE) and"

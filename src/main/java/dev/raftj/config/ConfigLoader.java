@@ -139,6 +139,26 @@ public final class ConfigLoader {
     }
 
     /**
+     * Refuses to resume a run whose checkpoint {@code trainer} was made (its {@code saved} "config" node, read
+     * as {@code type}) with a configuration that differs from {@code current} outside {@code resumable}; the
+     * error names each differing field and {@code configFile}.
+     */
+    public static <T> void requireSameConfig(Path trainer, JsonNode saved, Class<T> type, T current,
+                                             Set<String> resumable, Path configFile, ObjectMapper json) {
+        T before;
+        try {
+            before = json.treeToValue(saved, type);
+        } catch (IOException | RuntimeException e) {
+            throw new UserError(trainer + ": unreadable run configuration: " + e.getMessage(), e);
+        }
+        List<String> diff = differences(tree(before), tree(current), resumable);
+        if (!diff.isEmpty()) {
+            throw new UserError(configFile + ": not the configuration this run's checkpoint was made"
+                    + " with (checkpoint vs now): " + String.join("; ", diff));
+        }
+    }
+
+    /**
      * The fields whose values differ between two configuration trees, as "field 'sft.lr': 0.001 vs
      * 0.002", skipping the dotted paths in {@code ignore}; empty when they agree.
      */

@@ -70,17 +70,8 @@ final class DiffusionRunFolder {
             JsonNode t = JsonFields.read(trainer);
             stage = t.path("stage").asInt(-1);
             if (stage < 1) throw new UserError(trainer + ": field 'stage' missing or not a positive integer");
-            DiffusionRunConfig saved;
-            try {
-                saved = JSON.treeToValue(t.get("config"), DiffusionRunConfig.class);
-            } catch (IOException | RuntimeException e) {
-                throw new UserError(trainer + ": unreadable run configuration: " + e.getMessage(), e);
-            }
-            List<String> diff = ConfigLoader.differences(ConfigLoader.tree(saved), ConfigLoader.tree(config), RESUMABLE);
-            if (!diff.isEmpty()) {
-                throw new UserError(dir.resolve("config.json") + ": not the configuration this run's checkpoint was made"
-                        + " with (checkpoint vs now): " + String.join("; ", diff));
-            }
+            ConfigLoader.requireSameConfig(trainer, t.get("config"), DiffusionRunConfig.class, config, RESUMABLE,
+                    dir.resolve("config.json"), JSON);
         }
         List<DiffusionStageMetrics> keep = new ArrayList<>();
         Path file = dir.resolve("metrics.jsonl");
