@@ -148,6 +148,7 @@ public final class SftStep implements AutoCloseable {
             optimizer.zero_grad();
             Tensor loss = SftLoss.maskedCrossEntropy(model, ids, keyMask, labels);
             loss.backward();
+            SparseGrads.densify(params);
             double lossValue = Torch.item(loss);
             if (sync != null) lossValue = sync.average(params, lossValue, lossTokens(labels));
             return apply(lossValue);
@@ -198,6 +199,7 @@ public final class SftStep implements AutoCloseable {
         optimizer.zero_grad();
         Tensor l = loss.get();
         l.backward();
+        SparseGrads.densify(params);
         if (sync != null) {
             double mean = sync.average(params, Torch.item(l), 1);
             double norm = GradNorm.global(params);
