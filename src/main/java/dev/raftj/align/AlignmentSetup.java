@@ -11,6 +11,7 @@ import dev.raftj.lora.LoraAdapter;
 import dev.raftj.lora.LoraConfig;
 import dev.raftj.lora.LoraRun;
 import dev.raftj.model.CausalLM;
+import dev.raftj.model.ModelConfig;
 import dev.raftj.reward.FiniteReward;
 import dev.raftj.reward.OnError;
 import dev.raftj.reward.Reward;
@@ -35,7 +36,9 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 public final class AlignmentSetup {
     private final RunConfig config;
     private final CausalLM policy;
-    private final CausalLM reference;
+    private CausalLM reference; // null until first read when it is loaded lazily (see referenceDir)
+    private final Path referenceDir;
+    private final Device device;
     private final Tokenizer tokenizer;
     private final Reward reward;
     private final List<Prompt> train, eval;
@@ -60,12 +63,21 @@ public final class AlignmentSetup {
             this.policy = CausalLM.load(modelDir, device, ScalarType.Float);
             policy.attach(LoraRun.adapter(policy, lora, policyDir, Seeds.LORA_INIT.of(config.seed(), 0)));
             this.reference = policy.withoutAdapter();
-        } else {
+        } else if (policyDir != null) {
+            // resumed: π0 is another folder than the policy's, so it is loaded (and checked) up front
             this.reference = CausalLM.load(modelDir, device, ScalarType.Float);
-            this.policy = CausalLM.load(policyDir != null ? policyDir : modelDir, device, ScalarType.Float);
+            this.policy = CausalLM.load(policyDir, device, ScalarType.Float);
+        } else {
+            // π0 is the policy's own folder, already checked by the policy's load: it is loaded when a
+            // run first reads it (KL ranking, held-out KL, ReST-EM's reset, PPO, GRPO with β > 0), so
+            // a run that never does holds one model (a 124M RAFT stage: 475 MB less)
+            this.policy = CausalLM.load(modelDir, device, ScalarType.Float);
         }
+        this.referenceDir = modelDir;
+        this.device = device;
         if (config.sft().dropout() != null) policy.overrideDropout(config.sft().dropout());
-        this.tokenizer = Tokenizer.load(modelDir, reference.config().vocabSize, reference.config().file);
+        ModelConfig base = reference != null ? reference.config() : policy.config();
+        this.tokenizer = Tokenizer.load(modelDir, base.vocabSize, base.file);
         Path promptFile = resolve(configDir, config.prompts());
         PromptDataset data = PromptDataset.read(promptFile);
         Path evalFile = config.evalPrompts() != null ? resolve(configDir, config.evalPrompts()) : promptFile;
@@ -163,7 +175,39 @@ public final class AlignmentSetup {
     public RunConfig config() { return config; }
     public CausalLM policy() { return policy; }
     /** The frozen initial policy π0 (with LoRA: the policy's own weights, adapter off). */
-    public CausalLM reference() { return reference; }
+    public synchronized CausalLM reference() {
+        if (reference == null) reference = loadOutsideScopes(referenceDir, device);
+        return reference;
+    }
+
+    /**
+     * Loads a model on a thread of its own: the caller may be inside a PointerScope (a stage's),
+     * which would free the weights when it closes; scopes are per thread, so these stay the model's.
+     */
+    private static CausalLM loadOutsideScopes(Path dir, Device device) {
+        CausalLM[] out = new CausalLM[1];
+        RuntimeException[] error = new RuntimeException[1];
+        Thread t = new Thread(() -> {
+            try {
+                out[0] = CausalLM.load(dir, device, ScalarType.Float);
+            } catch (RuntimeException e) {
+                error[0] = e;
+            }
+        }, "raftj-load-reference");
+        t.start();
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while loading " + dir, e);
+        }
+        if (error[0] != null) throw error[0];
+        return out[0];
+    }
+    /** The folder π0 is (or will be) loaded from, without loading it. */
+    public Path referenceDir() { return referenceDir; }
+    /** Whether π0 has been loaded (a run that never reads it never loads it). */
+    public synchronized boolean referenceLoaded() { return reference != null; }
     public Tokenizer tokenizer() { return tokenizer; }
     public Reward reward() { return reward; }
     public List<Prompt> train() { return train; }
@@ -192,7 +236,8 @@ public final class AlignmentSetup {
             return;
         }
         try (NoGradGuard guard = new NoGradGuard()) {
-            policy.weights().forEach((name, w) -> w.copy_(reference.weights().get(name)));
+            Map<String, org.bytedeco.pytorch.Tensor> base = reference().weights();
+            policy.weights().forEach((name, w) -> w.copy_(base.get(name)));
         }
     }
 

@@ -51,7 +51,7 @@ final class Critics {
     /** The folder a new critic starts from. */
     static Path source(AlignmentSetup setup) {
         PpoConfig.CriticInit init = setup.config().ppo().critic();
-        Path policy = setup.reference().dir();
+        Path policy = setup.referenceDir();
         if (init == PpoConfig.CriticInit.POLICY) return policy;
         Path rm = rewardModel(setup.config().reward());
         boolean fits = rm != null && sameTokenizer(rm, policy);

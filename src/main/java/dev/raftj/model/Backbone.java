@@ -30,6 +30,8 @@ public abstract class Backbone {
     private double embdDropout, attnDropout, residDropout;
     /** Added to the block projections when set (LoRA); null for the plain model. */
     private ProjectionAdapter adapter;
+    /** The token embedding's backward yields a sparse gradient (set when it is also the LM head). */
+    private boolean sparseTokenGradient;
 
     protected Backbone(ModelConfig config, Map<String, Tensor> weights, String prefix) {
         this.config = config;
@@ -70,6 +72,21 @@ public abstract class Backbone {
 
     public ModelConfig config() {
         return config;
+    }
+
+    /**
+     * Makes the token lookup's backward a sparse gradient (the looked-up rows only) instead of a
+     * dense [V, d] one. Only for an embedding that is also the LM head: autograd then adds those
+     * rows in place into the head's dense gradient before the weight's gradient is stored, so no
+     * second [V, d] temporary exists (154 MB at GPT-2 size). Alone, the gradient would stay sparse.
+     */
+    void sparseTokenGradient(boolean on) {
+        this.sparseTokenGradient = on;
+    }
+
+    /** The token embedding rows of {@code ids} ({@link #sparseTokenGradient} decides the backward). */
+    protected Tensor embedTokens(Tensor ids) {
+        return torch.embedding(tokenEmbedding(), ids, -1, false, sparseTokenGradient);
     }
 
     /** Training mode applies dropout (LibTorch's default generator); eval mode, the default, none. */

@@ -32,6 +32,8 @@ public final class CausalLM implements AdaptableModel {
                     + " sets tie_word_embeddings false");
         }
         this.head = lmHead != null ? lmHead : backbone.tokenEmbedding();
+        // Tied: the embedding's gradient rows join the head's dense gradient (no second [V, d] temporary).
+        backbone.sparseTokenGradient(lmHead == null);
         if (!head.is_floating_point() || head.dim() != 2 || head.size(0) != c.vocabSize || head.size(1) != c.hidden) {
             throw new UserError(weightsFile + ": tensor 'lm_head.weight' has shape " + java.util.Arrays.toString(Torch.shape(head))
                     + (head.is_floating_point() ? "" : " of dtype " + SafeTensors.dtypeName(Torch.dtype(head)))
@@ -96,6 +98,11 @@ public final class CausalLM implements AdaptableModel {
     /** True when training mode would drop anything (some probability is positive). */
     public boolean hasDropout() {
         return backbone.hasDropout();
+    }
+
+    /** The body (tests set its token-gradient mode). */
+    Backbone backbone() {
+        return backbone;
     }
 
     /** Final hidden states [B, T, d]; see {@link Backbone#forward}. */

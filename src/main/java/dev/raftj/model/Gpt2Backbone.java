@@ -65,7 +65,7 @@ final class Gpt2Backbone extends Backbone {
 
     @Override
     protected Tensor embed(Tensor ids, Tensor positions) {
-        return embdDropout(torch.embedding(w("wte.weight"), ids).add(torch.embedding(w("wpe.weight"), positions)));
+        return embdDropout(embedTokens(ids).add(torch.embedding(w("wpe.weight"), positions)));
     }
 
     @Override

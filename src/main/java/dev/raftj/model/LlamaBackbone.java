@@ -68,7 +68,7 @@ final class LlamaBackbone extends Backbone {
 
     @Override
     protected Tensor embed(Tensor ids, Tensor positions) {
-        return torch.embedding(w("embed_tokens.weight"), ids);
+        return embedTokens(ids);
     }
 
     /** cos and sin tables [B, 1, T, headDim] for these positions, computed once per forward. */

@@ -6,11 +6,8 @@ import dev.raftj.model.CausalLM;
 import dev.raftj.torch.Torch;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.AdamW;
-import org.bytedeco.pytorch.AdamWOptions;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -30,8 +27,7 @@ import org.bytedeco.pytorch.global.torch;
 public final class SftStep implements AutoCloseable {
     private final CausalLM model;
     private final List<Tensor> params;
-    private final AdamWOptions options;
-    private AdamW optimizer;
+    private final InPlaceAdamW optimizer;
     private final double clipNorm;
     private long dropoutSeed;
     private GradientSync sync;
@@ -65,13 +61,8 @@ public final class SftStep implements AutoCloseable {
             all.add(t);
         }
         this.params = all;
-        this.options = new AdamWOptions(lr);
-        // betas() points at a std::tuple<double, double>; libstdc++ lays its elements out in
-        // reverse, so beta2 goes first in memory (a two-step test pins this down).
-        options.betas().put(0, beta2).put(1, beta1);
-        options.eps().put(eps);
-        options.weight_decay().put(weightDecay);
-        this.optimizer = new AdamW(new TensorVector(params.toArray(new Tensor[0])), options);
+        // LibTorch's AdamW arithmetic without its [param]-sized temporaries (the step's memory peak)
+        this.optimizer = new InPlaceAdamW(all, lr, beta1, beta2, eps, weightDecay);
         this.clipNorm = clipNorm;
     }
 
@@ -84,22 +75,17 @@ public final class SftStep implements AutoCloseable {
         return model;
     }
 
-    public AdamW optimizer() {
+    public InPlaceAdamW optimizer() {
         return optimizer;
     }
 
     /** Forgets AdamW's moment estimates (RAFT's "reset optimizer each stage" option). */
     public void resetState() {
-        optimizer.close();
-        optimizer = new AdamW(new TensorVector(params.toArray(new Tensor[0])), options);
+        optimizer.resetState();
     }
 
     public void setLearningRate(double lr) {
-        // The param group holds its own copy of the options.
-        var groups = optimizer.param_groups();
-        for (long i = 0; i < groups.size(); i++) {
-            groups.get(i).options().set_lr(lr);
-        }
+        optimizer.setLearningRate(lr);
     }
 
     /**
@@ -145,9 +131,10 @@ public final class SftStep implements AutoCloseable {
         try (PointerScope scope = new PointerScope()) {
             if (model.hasDropout()) torch.manual_seed(stepSeed);
             model.setTraining(true);
-            optimizer.zero_grad();
+            optimizer.zeroGrad();
             Tensor loss = SftLoss.maskedCrossEntropy(model, ids, keyMask, labels);
             loss.backward();
+            SparseGrads.densify(params);
             double lossValue = Torch.item(loss);
             if (sync != null) lossValue = sync.average(params, lossValue, lossTokens(labels));
             return apply(lossValue);
@@ -163,7 +150,7 @@ public final class SftStep implements AutoCloseable {
     public Result idleStep() {
         if (sync == null) throw new IllegalStateException("idleStep needs a gradient sync (data-parallel training)");
         try (PointerScope scope = new PointerScope()) {
-            optimizer.zero_grad();
+            optimizer.zeroGrad();
             return apply(sync.average(params, 0, 0));
         }
     }
@@ -173,7 +160,7 @@ public final class SftStep implements AutoCloseable {
         double norm = GradNorm.global(params);
         if (!Double.isFinite(lossValue) || !Double.isFinite(norm)) {
             // Never step on a NaN/inf: the weights (and any checkpoint made from them) stay as they were.
-            optimizer.zero_grad();
+            optimizer.zeroGrad();
             throw new UserError(model.dir() + ": training diverged: loss " + lossValue + ", gradient norm " + norm
                     + "; the step was not applied and the weights are unchanged (a lower learning rate or"
                     + " gradient clipping may help)");
@@ -195,9 +182,10 @@ public final class SftStep implements AutoCloseable {
      * are the caller's to release (call inside its PointerScope).
      */
     public Result step(java.util.function.Supplier<Tensor> loss) {
-        optimizer.zero_grad();
+        optimizer.zeroGrad();
         Tensor l = loss.get();
         l.backward();
+        SparseGrads.densify(params);
         if (sync != null) {
             double mean = sync.average(params, Torch.item(l), 1);
             double norm = GradNorm.global(params);

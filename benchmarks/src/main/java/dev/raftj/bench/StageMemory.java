@@ -37,10 +37,12 @@ public final class StageMemory {
         Path json = args.length >= 2 && args[0].equals("--json") ? Path.of(args[1]) : null;
         Map<String, Object> out = new LinkedHashMap<>();
         Torch.init(0);
+        PeakSampler sampler = new PeakSampler(5);
         Path dir = Gpt2Small.modelDir();
         long fileBytes = Files.size(dir.resolve("model.safetensors"));
         mark(out, "start");
         long t0 = System.nanoTime();
+        sampler.phase("load policy and reference");
         CausalLM policy = CausalLM.load(dir);
         double loadS = (System.nanoTime() - t0) / 1e9;
         mark(out, "policy loaded");
@@ -63,11 +65,13 @@ public final class StageMemory {
         Tokenizer tok = Tokenizer.load(dir);
         List<int[]> prompts = Gpt2Small.prompts(tok);
         long stage0 = System.nanoTime();
+        sampler.phase("generate");
         List<Sample> samples = new Generator(policy).generate(prompts,
                 SamplingParams.sampling(1.0, Gpt2Small.NEW_TOKENS, Gpt2Small.SAMPLES, 42).withIgnoreEos(true));
         out.put("time_generate_s", (System.nanoTime() - stage0) / 1e9);
         mark(out, "generated");
         long score0 = System.nanoTime();
+        sampler.phase("score (reference + policy)");
         List<int[]> sp = new ArrayList<>(), sr = new ArrayList<>();
         for (Sample s : samples) {
             sp.add(prompts.get(s.prompt()));
@@ -82,6 +86,7 @@ public final class StageMemory {
         for (Tensor p : policy.parameters()) params += p.numel();
         try (SftStep sft = new SftStep(policy, 1e-5, 0.0, 1.0)) {
             for (int start = 0; start < 16; start += Gpt2Small.SFT_ROWS) {
+                sampler.phase("sft step " + (start / Gpt2Small.SFT_ROWS + 1));
                 try (PointerScope scope = new PointerScope()) {
                     TokenBatch b = TokenBatch.of(sp.subList(start, start + Gpt2Small.SFT_ROWS),
                             sr.subList(start, start + Gpt2Small.SFT_ROWS), 50256, new Device("cpu"));
@@ -90,7 +95,17 @@ public final class StageMemory {
                 mark(out, "sft step " + (start / Gpt2Small.SFT_ROWS + 1));
             }
         }
+        sampler.phase("end");
         out.put("time_sft_s", (System.nanoTime() - sft0) / 1e9);
+        Map<String, Object> peaks = new LinkedHashMap<>();
+        sampler.peaks().forEach((phase, p) -> {
+            System.out.printf(Locale.ROOT, "peak in %-28s VmRSS %6d MB (anon %6d + file %6d), %d samples%n",
+                    phase, p.rssKb() / 1024, p.anonKb() / 1024, p.fileKb() / 1024, p.samples());
+            peaks.put(phase, Map.of("VmRSS_mb", p.rssKb() / 1024, "RssAnon_mb", p.anonKb() / 1024,
+                    "RssFile_mb", p.fileKb() / 1024, "samples", p.samples()));
+        });
+        sampler.close();
+        out.put("peak by phase (5 ms samples)", peaks);
         out.put("time_stage_s", (System.nanoTime() - stage0) / 1e9);
         System.out.printf(Locale.ROOT, "stage time: generate %.2f s + score (reference and policy) %.2f s + SFT 2 steps %.2f s"
                 + " = %.2f s%n", (double) out.get("time_generate_s"), (double) out.get("time_score_s"),
