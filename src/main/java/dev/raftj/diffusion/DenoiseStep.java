@@ -21,7 +21,9 @@ import org.bytedeco.pytorch.global.torch;
  * x_t = √ᾱ_t·x0 + √(1−ᾱ_t)·ε, loss ‖ε − ε̂(x_t, t, y)‖² (mean), AdamW with betas (0.9, 0.999),
  * optional global gradient-norm clipping. For classifier-free guidance each label is replaced by
  * the "no label" row with probability {@code labelDropout}. All randomness (t, ε, the dropped
- * labels) comes from the step's seed, so a replayed step is the same step.
+ * labels) comes from the step's seed, so a replayed step is the same step. Optional restraints:
+ * t drawn from {t_min…t_max} only ({@link #timesteps}), and an anchor β·‖ε̂ − ε_base‖² to a frozen
+ * base model's prediction on the same x_t, t, y ({@link #anchor}).
  */
 public final class DenoiseStep implements AutoCloseable {
     private final DiffusionModel model;
@@ -29,8 +31,15 @@ public final class DenoiseStep implements AutoCloseable {
     private final AdamWOptions options;
     private AdamW optimizer;
     private final double clipNorm;
+    private int tMin, tMax;
+    private DiffusionModel base;
+    private double anchorBeta;
 
-    public record Result(double loss, double gradNorm) {}
+    /** loss = denoising + anchor (the anchor term already multiplied by β; 0 without one); the timesteps drawn. */
+    public record Result(double loss, double gradNorm, double anchorLoss, int[] timesteps) {}
+
+    /** One step's draws: the timesteps and the labels after dropout. */
+    record Draw(int[] timesteps, long[] labels) {}
 
     public DenoiseStep(DiffusionModel model, double lr, double weightDecay, double clipNorm) {
         this.model = model;
@@ -40,6 +49,36 @@ public final class DenoiseStep implements AutoCloseable {
         options.weight_decay().put(weightDecay);
         this.optimizer = new AdamW(new TensorVector(params.toArray(new Tensor[0])), options);
         this.clipNorm = clipNorm;
+        this.tMin = 0;
+        this.tMax = model.schedule().steps() - 1;
+    }
+
+    /** Draws training timesteps from {min…max} (inclusive) only. */
+    public DenoiseStep timesteps(int min, int max) {
+        if (min < 0 || max < min || max >= model.schedule().steps()) {
+            throw new IllegalArgumentException("timestep range " + min + "…" + max + " outside 0…" + (model.schedule().steps() - 1));
+        }
+        tMin = min;
+        tMax = max;
+        return this;
+    }
+
+    /** Adds β·‖ε̂ − ε_base‖² (mean) to every step's loss; {@code base} is only read (β = 0: no anchor). */
+    public DenoiseStep anchor(DiffusionModel base, double beta) {
+        this.base = beta > 0 ? base : null;
+        this.anchorBeta = beta;
+        return this;
+    }
+
+    /** The timesteps (uniform over tMin…tMax) and dropped labels of a step, all from its seed's generator. */
+    static Draw draw(Shuffle.SplitMix64 rng, int b, long[] labels, double labelDropout, Integer nullLabel, int tMin, int tMax) {
+        int[] ts = new int[b];
+        long[] y = labels == null ? null : labels.clone();
+        for (int i = 0; i < b; i++) {
+            ts[i] = tMin + rng.nextInt(tMax - tMin + 1);
+            if (y != null && nullLabel != null && UNet2D.uniform(rng) < labelDropout) y[i] = nullLabel;
+        }
+        return new Draw(ts, y);
     }
 
     /**
@@ -49,16 +88,15 @@ public final class DenoiseStep implements AutoCloseable {
     public Result step(float[] images, long[] labels, double labelDropout, long seed) {
         UNetConfig c = model.config();
         int b = labels != null ? labels.length : images.length / (c.inChannels() * c.sampleSize() * c.sampleSize());
-        Shuffle.SplitMix64 rng = new Shuffle.SplitMix64(seed);
-        int[] ts = new int[b];
+        Draw d = draw(new Shuffle.SplitMix64(seed), b, labels, labelDropout,
+                c.numClassEmbeds() != null ? Integer.valueOf(c.numClassEmbeds() - 1) : null, tMin, tMax);
+        int[] ts = d.timesteps();
+        long[] y = d.labels();
         float[] sqrtAb = new float[b], sqrtOneMinus = new float[b];
-        long[] y = labels == null ? null : labels.clone();
         for (int i = 0; i < b; i++) {
-            ts[i] = rng.nextInt(model.schedule().steps());
             double ab = model.schedule().alphaBar(ts[i]);
             sqrtAb[i] = (float) Math.sqrt(ab);
             sqrtOneMinus[i] = (float) Math.sqrt(1 - ab);
-            if (y != null && c.numClassEmbeds() != null && UNet2D.uniform(rng) < labelDropout) y[i] = c.numClassEmbeds() - 1;
         }
         long[] shape = {b, c.inChannels(), c.sampleSize(), c.sampleSize()};
         try (PointerScope scope = new PointerScope()) {
@@ -66,7 +104,18 @@ public final class DenoiseStep implements AutoCloseable {
             Tensor eps = Gaussian.tensor(Shuffle.deriveSeed(seed, 1), shape);
             Tensor xt = x0.mul(Torch.floats(sqrtAb, b, 1, 1, 1)).add(eps.mul(Torch.floats(sqrtOneMinus, b, 1, 1, 1)));
             optimizer.zero_grad();
-            Tensor loss = torch.mse_loss(model.unet().forward(xt, ts, y), eps);
+            Tensor pred = model.unet().forward(xt, ts, y);
+            Tensor loss = torch.mse_loss(pred, eps);
+            double anchorValue = 0;
+            if (base != null) {
+                Tensor target;
+                try (var g = new org.bytedeco.pytorch.NoGradGuard()) {
+                    target = base.unet().forward(xt, ts, y).detach();
+                }
+                Tensor anchorLoss = torch.mse_loss(pred, target).mul(new org.bytedeco.pytorch.Scalar(anchorBeta));
+                anchorValue = Torch.item(anchorLoss);
+                loss = loss.add(anchorLoss);
+            }
             loss.backward();
             double norm = GradNorm.global(params);
             double value = Torch.item(loss);
@@ -77,7 +126,7 @@ public final class DenoiseStep implements AutoCloseable {
             }
             if (clipNorm > 0 && norm > clipNorm) GradNorm.scale(params, clipNorm / (norm + 1e-6));
             optimizer.step();
-            return new Result(value, norm);
+            return new Result(value, norm, anchorValue, ts);
         }
     }
 

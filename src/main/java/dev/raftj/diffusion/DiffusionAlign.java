@@ -103,13 +103,15 @@ public final class DiffusionAlign {
             folder = null;
         }
         DiffusionModel model = DiffusionModel.load(start); // loads and checks before a fresh DIR is touched
+        cfg.restraints().validate(source, "restraints", model.config(), model.schedule().steps());
+        DiffusionModel base = cfg.restraints().needsBase() ? DiffusionModel.load(Path.of(cfg.model())) : null;
         ShapeClassifier classifier = cfg.classifier() == null ? null : ShapeClassifier.load(Path.of(cfg.classifier()));
         if (folder == null) folder = DiffusionRunFolder.fresh(dir, cfg);
         o.printf("raft (diffusion): %d stages, %d samples per class, reward %s -> %s%n", cfg.stages(), cfg.k(), cfg.reward(), dir);
         o.flush();
         long t0 = System.nanoTime();
         DiffusionRunConfig run = cfg;
-        new DiffusionRaft(cfg, folder, model, classifier, source, line -> progress(o, run, line)).run();
+        new DiffusionRaft(cfg, folder, model, base, classifier, source, line -> progress(o, run, line)).run();
         List<DiffusionStageMetrics> lines = folder.lines();
         DiffusionStageMetrics first = lines.get(0), last = lines.get(lines.size() - 1);
         Map<String, Object> summary = new LinkedHashMap<>();

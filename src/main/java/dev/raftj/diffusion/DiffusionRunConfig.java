@@ -22,6 +22,7 @@ import java.nio.file.Path;
  *                   weight_decay, lr_schedule, warmup_steps, reset_optimizer; dropout does not apply)
  * @param labelDropout share of labels replaced by "no label" while fine-tuning (keeps guidance working); default 0.1
  * @param evalPerClass images per class of the fixed-seed evaluation after every stage; default 32
+ * @param restraints   prior preservation, an anchor to the base model's ε, a training t-range ({@link Restraints}); default off
  */
 public record DiffusionRunConfig(
         @JsonProperty("model") String model,
@@ -35,6 +36,7 @@ public record DiffusionRunConfig(
         @JsonProperty("sft") SftConfig sft,
         @JsonProperty("label_dropout") Double labelDropout,
         @JsonProperty("eval_per_class") Integer evalPerClass,
+        @JsonProperty("restraints") Restraints restraints,
         @JsonProperty("out") String out,
         @JsonProperty("threads") Integer threads) implements Validated {
 
@@ -67,6 +69,7 @@ public record DiffusionRunConfig(
         sft = sft != null ? sft : SftConfig.defaults();
         labelDropout = labelDropout != null ? labelDropout : 0.1;
         evalPerClass = evalPerClass != null ? evalPerClass : 32;
+        restraints = restraints != null ? restraints : Restraints.none();
         threads = threads != null ? threads : 1;
     }
 
@@ -93,6 +96,7 @@ public record DiffusionRunConfig(
         if (sft.dropout() != null) throw new ConfigError(file, "sft.dropout", "the U-Net has no dropout; remove this field");
         Validate.inRange(file, "label_dropout", labelDropout, 0, 1);
         Validate.positive(file, "eval_per_class", evalPerClass);
+        restraints.validate(file, "restraints");
         Validate.nonNegative(file, "threads", threads);
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.raftj.core.ConfigError;
 import dev.raftj.core.UserError;
 import dev.raftj.torch.Torch;
 import java.io.PrintWriter;
@@ -92,6 +93,45 @@ class DiffusionRaftTest {
         // bytes carry a random serialization id): equal weights after it mean they were restored exactly.
         assertArrayEquals(Files.readAllBytes(straight.resolve("checkpoint/model.safetensors")),
                 Files.readAllBytes(resumed.resolve("checkpoint/model.safetensors")));
+    }
+
+    @Test
+    void restraintsChangeTheRunAndResumeBitExactly() throws Exception {
+        Path cfg = config("restrained", "symmetry");
+        String restraints = "restraints={prior_per_class: 2, prior: base, anchor_beta: 0.5, train_t_min: 200, train_t_max: 900}";
+        Path plain = tmp.resolve("unrestrained"), straight = tmp.resolve("restrained-straight"), resumed = tmp.resolve("restrained-resumed");
+        run(cfg, null, plain, null);
+        run(cfg, null, straight, null, restraints);
+        List<DiffusionStageMetrics> a = lines(straight), p = lines(plain);
+        assertEquals(p.get(0), a.get(0), "stage 0 is the base model's evaluation either way");
+        assertEquals(p.get(1).rewardMean(), a.get(1).rewardMean(), "stage 1 samples the base model either way");
+        assertTrue(!p.get(1).loss().equals(a.get(1).loss()), "the restraints change the fine-tuning loss");
+        run(cfg, null, resumed, 1, restraints);
+        run(null, resumed, null, 2);
+        assertEquals(a, lines(resumed));
+        assertArrayEquals(Files.readAllBytes(straight.resolve("checkpoint/model.safetensors")),
+                Files.readAllBytes(resumed.resolve("checkpoint/model.safetensors")));
+        ConfigError tMax = assertThrows(ConfigError.class,
+                () -> run(cfg, null, tmp.resolve("t-max"), null, "restraints={train_t_max: 1000}"));
+        assertTrue(tMax.getMessage().contains("restraints.train_t_max") && tMax.getMessage().contains("restrained.yaml"), tMax.getMessage());
+        assertTrue(!Files.exists(tmp.resolve("t-max")), "nothing written for a refused run");
+    }
+
+    @Test
+    void aShapesPriorTrainsOnTheProceduralImages() throws Exception {
+        Path four = tmp.resolve("four-classes");
+        UNetConfig c = new UNetConfig(16, 1, 1, new int[] {8, 16}, 1, 4, 1e-5, 5, new boolean[] {false, false}, true, 8);
+        new DiffusionModel(UNet2D.initialize(c, 5), SchedulerConfig.ddpm()).save(four);
+        Path cfg = tmp.resolve("four.yaml");
+        Files.writeString(cfg, Files.readString(config("four-base", "symmetry")).replace("model: model", "model: four-classes"));
+        Path plain = tmp.resolve("four-plain"), shapes = tmp.resolve("four-shapes");
+        run(cfg, null, plain, 1);
+        run(cfg, null, shapes, 1, "restraints={prior_per_class: 3, prior: shapes}");
+        assertEquals(lines(plain).get(1).rewardMean(), lines(shapes).get(1).rewardMean());
+        assertTrue(!lines(plain).get(1).loss().equals(lines(shapes).get(1).loss()), "the prior images are in the batches");
+        ConfigError three = assertThrows(ConfigError.class,
+                () -> run(config("three", "symmetry"), null, tmp.resolve("three"), 1, "restraints={prior_per_class: 3, prior: shapes}"));
+        assertTrue(three.getMessage().contains("restraints.prior"), three.getMessage());
     }
 
     @Test
