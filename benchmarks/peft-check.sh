@@ -9,12 +9,13 @@
 # Reward models (`raftj score --adapter`), the other direction: seqcls_check.py saves a SEQ_CLS adapter
 # for gpt2-reward-tiny with PEFT (LoRA on c_attn, c_fc + the score head) and compares scores.
 # Needs the Python stack of benchmarks/peft-check/stack.sh in $PYSTACK (default /work/pystack).
-# Writes benchmarks/results/peft-check.{json,md}; exits 1 unless every check passes.
+# Writes benchmarks/results/peft-check.{json,md} (or into $RESULTS); exits 1 unless every check passes.
 # Usage: bash benchmarks/peft-check.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PYSTACK="${PYSTACK:-/work/pystack}"
+RESULTS="${RESULTS:-$ROOT/benchmarks/results}"
 PY() { PYTHONPATH="$PYSTACK/site" /usr/bin/python3 -W ignore "$@"; }
 PY -c "import peft, transformers, safetensors.torch" 2>/dev/null \
   || { echo "peft-check: no PEFT stack in $PYSTACK/site; build it with benchmarks/peft-check/stack.sh" >&2; exit 2; }
@@ -68,4 +69,4 @@ for a in adapter tampered; do
 done
 PY benchmarks/peft-check/seqcls_check.py compare "$REF/gpt2-reward-tiny" "$REF/gpt2-tiny/golden.json" "$sc" \
   "$sc/raftj-adapter.jsonl" "$sc/raftj-tampered.jsonl" "$WORK/seqcls-check.json"
-PY benchmarks/peft-check/report.py "$WORK" "$ROOT/benchmarks/results" "$(git rev-parse --short HEAD)" gpt2 llama
+PY benchmarks/peft-check/report.py "$WORK" "$RESULTS" "$(git rev-parse --short HEAD)" gpt2 llama
