@@ -108,9 +108,21 @@ public final class IterationReport {
         return config.get("sft").get("epochs").asInt() * ((kept + batch - 1) / batch);
     }
 
-    /** Models an align run loads: the policy and π0 always (AlignmentSetup), PPO's critic; a reward model when the reward is one. */
+    /**
+     * Models an align run loads: the policy; π0 when the run reads it (AlignmentSetup loads it on
+     * first use: KL ranking, held-out KL, ReST-EM's reset to the base, GRPO's β > 0, PPO; with LoRA
+     * it is the policy's own weights); PPO's critic; a reward model when the reward is one.
+     */
     static List<String> modelsLoaded(JsonNode config) {
-        List<String> m = new ArrayList<>(List.of("policy", "pi0"));
+        List<String> m = new ArrayList<>(List.of("policy"));
+        String algorithm = config.path("algorithm").asText("raft");
+        boolean readsPi0 = algorithm.equals("ppo") || algorithm.equals("rest-em")
+                || (algorithm.equals("grpo") && config.path("grpo").path("beta").asDouble(0) > 0)
+                || (algorithm.equals("raft") && config.path("raft").path("ranking").path("kl_beta").asDouble(0) > 0)
+                || config.path("eval_fraction").asDouble(0) > 0
+                || (config.hasNonNull("eval_prompts"))
+                || config.path("sft").hasNonNull("lora");
+        if (readsPi0) m.add("pi0");
         if ("ppo".equals(config.path("algorithm").asText())) m.add("critic");
         if (config.path("reward").toString().contains("model")) m.add("reward model");
         return m;

@@ -33,7 +33,12 @@ class IterationReportTest {
 
     @Test
     void modelsLoaded() throws Exception {
-        assertEquals(List.of("policy", "pi0"), IterationReport.modelsLoaded(json("{\"algorithm\":\"raft\",\"reward\":{\"regex\":{}}}")));
+        assertEquals(List.of("policy"), IterationReport.modelsLoaded(json("{\"algorithm\":\"raft\",\"reward\":{\"regex\":{}}}")));
+        assertEquals(List.of("policy", "pi0"), IterationReport.modelsLoaded(
+                json("{\"algorithm\":\"raft\",\"raft\":{\"ranking\":{\"kl_beta\":0.5}}}")));
+        assertEquals(List.of("policy", "pi0"), IterationReport.modelsLoaded(json("{\"algorithm\":\"raft\",\"eval_fraction\":0.1}")));
+        assertEquals(List.of("policy", "pi0"), IterationReport.modelsLoaded(json("{\"algorithm\":\"rest-em\"}")));
+        assertEquals(List.of("policy"), IterationReport.modelsLoaded(json("{\"algorithm\":\"grpo\",\"grpo\":{\"beta\":0.0}}")));
         assertEquals(List.of("policy", "pi0", "critic", "reward model"),
                 IterationReport.modelsLoaded(json("{\"algorithm\":\"ppo\",\"reward\":\"model:rm\"}")));
     }
