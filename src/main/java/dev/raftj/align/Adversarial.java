@@ -6,6 +6,7 @@ import dev.raftj.config.DiscriminatorConfig;
 import dev.raftj.core.UserError;
 import dev.raftj.data.Prompt;
 import dev.raftj.data.Shuffle;
+import dev.raftj.dist.World;
 import dev.raftj.generate.Generator;
 import dev.raftj.generate.Sample;
 import dev.raftj.reward.Reward;
@@ -26,6 +27,12 @@ import java.util.Set;
  * held-out references vs the stage's samples (before it sees them), then train it on training
  * references vs those samples (and the replayed ones). Optionally it is warmed up on the base
  * policy's samples before the first stage.
+ *
+ * <p>Data-parallel ({@link #joinWorld}): rank 0's discriminator weights are broadcast, every rank
+ * is given the whole stage's samples (gathered), so the fakes it trains on and replays are the same
+ * everywhere, and each training step splits its balanced batch over the ranks and all-reduces the
+ * gradients: the discriminator and its AdamW state stay identical on every rank (checked with the
+ * policy's weights after each stage). Its measurements are sharded and gathered.
  */
 final class Adversarial {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,6 +45,7 @@ final class Adversarial {
     private final Reward measure;
     /** The fake samples of up to discriminator.replay earlier stages, newest first. */
     private final List<List<Discriminator.Pair>> history = new ArrayList<>();
+    private World world = World.single();
 
     Adversarial(DiscriminatorConfig config, Discriminator discriminator, List<Discriminator.Pair> train,
                 List<Discriminator.Pair> heldOut, Reward measure) {
@@ -127,15 +135,25 @@ final class Adversarial {
         return out;
     }
 
+    /** Data parallelism: the run's discriminator takes rank 0's weights and trains with the ranks' gradients all-reduced. */
+    static void joinWorld(AlignmentSetup setup, World world) {
+        Adversarial a = setup.adversarial();
+        if (a == null || !world.distributed()) return;
+        a.world = world;
+        world.broadcast(a.discriminator.model().parameters());
+        a.discriminator.setWorld(world);
+    }
+
     /**
      * After the policy's update: the discriminator's accuracy and loss on held-out references vs
      * the stage's samples, then steps_per_stage steps on training references vs those samples.
+     * Data-parallel, {@code samples} is the whole stage's batch (gathered), the same on every rank.
      */
     StageMetrics.Adversarial afterStage(SampleBatch samples, long runSeed, int stage) {
         List<String> responses = samples.responses().texts();
         List<Discriminator.Pair> fake = pairs(samples.promptTexts(), responses);
-        double[] zf = discriminator.logitValues(fake.stream().map(Discriminator.Pair::text).toList());
-        double[] zr = discriminator.logitValues(heldOut.stream().map(Discriminator.Pair::text).toList());
+        double[] zf = world.allGather(discriminator.logitValues(world.shard(fake.stream().map(Discriminator.Pair::text).toList())));
+        double[] zr = world.allGather(discriminator.logitValues(world.shard(heldOut.stream().map(Discriminator.Pair::text).toList())));
         Discriminator.Eval e = Discriminator.evaluate(zr, zf);
         double[] paid = new double[zf.length];
         for (int i = 0; i < zf.length; i++) paid[i] = Discriminator.reward(zf[i], config.reward());
@@ -143,7 +161,8 @@ final class Adversarial {
                 config.stepsPerStage());
         remember(history, fake, config.replay());
         double overlap = ngramOverlap(responses, heldOut.stream().map(Discriminator.Pair::response).toList());
-        Double m = measure == null ? null : StageMetrics.finite(Stats.mean(measure.score(samples.promptTexts(), responses)));
+        Double m = measure == null ? null : StageMetrics.finite(Stats.mean(world.allGather(
+                measure.score(world.shard(samples.promptTexts()), world.shard(responses)))));
         return new StageMetrics.Adversarial(StageMetrics.finite(e.accuracy()), StageMetrics.finite(e.loss()),
                 StageMetrics.finite(trainLoss), StageMetrics.finite(Stats.mean(paid)), StageMetrics.finite(overlap), m);
     }
@@ -161,12 +180,15 @@ final class Adversarial {
     private Double warmUp(AlignmentSetup setup, RunState state, Generator generator) {
         if (config.warmupSteps() == 0 || state.stage() != 0) return null;
         long seed = Seeds.DISCRIMINATOR_WARMUP.of(setup.config().seed(), 0);
-        List<Prompt> prompts = setup.train();
-        List<Sample> drawn = generator.generate(setup.encode(prompts), setup.samplingParams(seed).withSamples(1, seed));
+        List<Prompt> prompts = world.shard(setup.train()); // data-parallel: each rank its shard, then gathered
+        long mine = world.seed(seed);
+        List<Sample> drawn = prompts.isEmpty() ? List.of()
+                : generator.generate(setup.encode(prompts), setup.samplingParams(mine).withSamples(1, mine));
         Responses r = Responses.of(drawn, setup.tokenizer(), setup.config().sampling().stop(), setup.eosId());
         List<String> texts = new ArrayList<>();
         for (Sample x : drawn) texts.add(prompts.get(x.prompt()).text());
-        return discriminator.train(train, pairs(texts, r.texts()), seed, config.warmupSteps());
+        return discriminator.train(train, pairs(GatheredSamples.texts(world, texts), GatheredSamples.texts(world, r.texts())),
+                seed, config.warmupSteps());
     }
 
     private static List<Discriminator.Pair> pairs(List<String> prompts, List<String> responses) {

@@ -7,31 +7,45 @@ import dev.raftj.core.UserError;
 import dev.raftj.dist.Replicas;
 import dev.raftj.dist.World;
 import dev.raftj.model.CausalLM;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.pytorch.Tensor;
 
 /** What the alignment loops add when they run data-parallel: the checks before, the audit after each stage. */
 public final class DataParallel {
     private DataParallel() {}
 
-    /** Refuses what is not data-parallel (yet), before any work: named by field. */
+    /** Refuses what cannot run data-parallel, before any work: named by field. */
     public static void check(World world, RunConfig c) {
         if (!world.distributed()) return;
         var algorithm = c.algorithm();
-        if (algorithm == RunConfig.Algorithm.GRPO || algorithm == RunConfig.Algorithm.PPO) {
-            throw new UserError("algorithm " + algorithm.label() + ": runs in one process; data-parallel runs"
-                    + " (WORLD_SIZE " + world.size() + ") are RAFT's, ReST's and ReST-EM's so far");
-        }
-        if (c.reward().usesAdversarial()) {
-            throw new UserError("reward 'adversarial': its discriminator trains in one process; run it without WORLD_SIZE");
-        }
         Integer grow = c.rest().growPrompts();
-        if (algorithm != RunConfig.Algorithm.RAFT && grow != null && grow < world.size()) {
+        if ((algorithm == RunConfig.Algorithm.REST || algorithm == RunConfig.Algorithm.REST_EM) && grow != null && grow < world.size()) {
             throw new UserError("rest.grow_prompts " + grow + ": fewer prompts than the " + world.size()
                     + " processes; each process needs at least one");
         }
-        if (algorithm == RunConfig.Algorithm.RAFT && c.raft().batchPrompts() < world.size()) {
-            throw new UserError("raft.batch_prompts " + c.raft().batchPrompts() + ": fewer prompts than the "
+        int batch = switch (algorithm) {
+            case RAFT -> c.raft().batchPrompts();
+            case GRPO -> c.grpo().batchPrompts();
+            case PPO -> c.ppo().batchPrompts();
+            case REST, REST_EM -> world.size();
+        };
+        if (batch < world.size()) {
+            throw new UserError(algorithm.label() + ".batch_prompts " + batch + ": fewer prompts than the "
                     + world.size() + " processes; each process needs at least one");
         }
+    }
+
+    /** What must stay identical on every rank: the policy's weights, PPO's critic's, the discriminator's. */
+    static List<Tensor> weights(AlignmentSetup setup, List<Tensor> more) {
+        List<Tensor> all = new ArrayList<>(setup.policy().parameters());
+        all.addAll(more);
+        if (setup.adversarial() != null) all.addAll(setup.adversarial().discriminator().model().parameters());
+        return all;
+    }
+
+    static List<Tensor> weights(AlignmentSetup setup) {
+        return weights(setup, List.of());
     }
 
     /**
@@ -49,7 +63,12 @@ public final class DataParallel {
      * time as "communication" (already counted inside the other phases, waits for slower ranks included).
      */
     static void endOfStage(World world, CausalLM policy, int stage, Timer timer) {
-        String fp = Replicas.verifyIdentical(world, policy.parameters(), "after stage " + stage);
+        endOfStage(world, policy.parameters(), stage, timer);
+    }
+
+    /** As above, over these weights (see {@link #weights}). */
+    static void endOfStage(World world, List<Tensor> weights, int stage, Timer timer) {
+        String fp = Replicas.verifyIdentical(world, weights, "after stage " + stage);
         System.err.println("raftj: rank " + world.rank() + " of " + world.size() + ": weights after stage " + stage
                 + ": fingerprint " + fp + " (identical on every rank)");
         timer.split().put("communication", world.takeCommSeconds());

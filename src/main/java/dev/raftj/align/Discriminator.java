@@ -4,6 +4,9 @@ import dev.raftj.config.DiscriminatorConfig;
 import dev.raftj.core.UserError;
 import dev.raftj.data.Shuffle;
 import dev.raftj.data.Tokenizer;
+import dev.raftj.dist.GradientAllReduce;
+import dev.raftj.dist.Shards;
+import dev.raftj.dist.World;
 import dev.raftj.model.ValueModel;
 import dev.raftj.reward.Reward;
 import dev.raftj.torch.Torch;
@@ -55,6 +58,8 @@ public final class Discriminator implements Reward {
     private final Path source;
     private final AdamW optimizer;
     private final List<Tensor> params;
+    private World world = World.single();
+    private GradientAllReduce sync;
 
     public Discriminator(ValueModel model, Tokenizer tokenizer, DiscriminatorConfig config, Path source) {
         this.model = model;
@@ -84,6 +89,16 @@ public final class Discriminator implements Reward {
 
     public ValueModel model() {
         return model;
+    }
+
+    /**
+     * Data parallelism: each step's balanced batch (the same on every rank) is split over the ranks,
+     * each takes the loss of its rows and the gradients are all-reduced weighted by rows, so the step
+     * is the whole batch's on every rank.
+     */
+    void setWorld(World world) {
+        this.world = world;
+        this.sync = world.distributed() ? new GradientAllReduce(world) : null;
     }
 
     @Override
@@ -186,11 +201,19 @@ public final class Discriminator implements Reward {
         try (PointerScope scope = new PointerScope()) {
             List<String> texts = new ArrayList<>(real);
             texts.addAll(fake);
+            float[] y = targets(real.size(), fake.size(), config.labelSmoothing());
+            int[] mine = Shards.range(texts.size(), world.rank(), world.size()); // all of them in one process
+            int rows = mine[1] - mine[0];
             optimizer.zero_grad();
-            Tensor loss = bce(logits(texts), Torch.floats(targets(real.size(), fake.size(), config.labelSmoothing()),
-                    texts.size()).to(params.get(0).device(), ScalarType.Float));
-            loss.backward();
-            double norm = GradNorm.global(params), value = Torch.item(loss);
+            double value = 0;
+            if (rows > 0) {
+                Tensor loss = bce(logits(texts.subList(mine[0], mine[1])), Torch.floats(Arrays.copyOfRange(y, mine[0], mine[1]),
+                        rows).to(params.get(0).device(), ScalarType.Float));
+                loss.backward();
+                value = Torch.item(loss);
+            }
+            if (sync != null) value = sync.average(params, value, rows);
+            double norm = GradNorm.global(params);
             if (!Double.isFinite(value) || !Double.isFinite(norm)) {
                 optimizer.zero_grad();
                 throw new UserError(source + ": discriminator training diverged: loss " + value + ", gradient norm " + norm

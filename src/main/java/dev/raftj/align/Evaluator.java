@@ -56,11 +56,10 @@ final class Evaluator {
         long evalSeed = world.seed(Seeds.EVAL_SAMPLE.of(config.seed(), 0));
         SamplingParams sampling = setup.samplingParams(evalSeed).withSamples(1, evalSeed);
         List<Sample> sampled = generate(g, sampling);
-        // The adversarial reward runs in one process only (refused with WORLD_SIZE > 1), so its
-        // independent measure needs no gather.
         Adversarial adversarial = setup.adversarial();
         Double measure = adversarial == null || adversarial.measure() == null ? null
-                : StageMetrics.finite(Stats.mean(adversarial.measure().score(texts, texts(sampled))));
+                : StageMetrics.finite(Stats.mean(world.allGather(sampled.isEmpty() ? new double[0]
+                        : adversarial.measure().score(texts, texts(sampled)))));
         boolean fromPolicy = s.temperature() == 1.0 && s.topK() == 0 && s.topP() == 1.0 && s.minP() == 0
                 && s.minNewTokens() == 0;
         List<Sample> fromPi = fromPolicy ? sampled

@@ -35,8 +35,7 @@ final class GatheredSamples {
         }
         Responses r = local.responses();
         List<int[]> tokens = Shards.unpackAll(world.allGather(Shards.pack(r.tokens())));
-        List<String> responseTexts = new ArrayList<>();
-        for (int[] utf8 : Shards.unpackAll(world.allGather(Shards.pack(utf8(r.texts()))))) responseTexts.add(text(utf8));
+        List<String> responseTexts = texts(world, r.texts());
         Responses all = new Responses(responseTexts, tokens, world.allGather(r.logprobSums()),
                 bools(world.allGather(doubles(r.cut()))));
         Scored s = local.scored();
@@ -46,6 +45,14 @@ final class GatheredSamples {
         double[] logp = local.logp() == null ? null : world.allGather(local.logp());
         double[] logpRef = local.logpRef() == null ? null : world.allGather(local.logpRef());
         return new SampleBatch(texts, ids, all, scored, logp, logpRef, batch.size());
+    }
+
+    /** Every rank's texts, concatenated in rank order. */
+    static List<String> texts(World world, List<String> local) {
+        if (!world.distributed()) return local;
+        List<String> out = new ArrayList<>();
+        for (int[] utf8 : Shards.unpackAll(world.allGather(Shards.pack(utf8(local))))) out.add(text(utf8));
+        return out;
     }
 
     /** The position of {@code ids} (one of setup.encode's arrays, so the same object) in the shard. */

@@ -59,6 +59,7 @@ public final class Raft {
             world.broadcast(setup.policy().parameters());
             trainer.setGradientSync(new GradientAllReduce(world));
         }
+        Adversarial.joinWorld(setup, world);
         Adversarial.warmUpOnce(setup, state, generator);
         evaluator.logBaseOnce(state, onStage);
         world.takeCommSeconds(); // each stage reports its own
@@ -83,7 +84,7 @@ public final class Raft {
                     : timer.time("discriminator", () -> adv.afterStage(samples, c.seed(), stage));
             // 5. evaluate the updated policy, log the stage, checkpoint
             StageMetrics.Eval eval = timer.time("eval", evaluator::evaluate);
-            if (world.distributed()) DataParallel.endOfStage(world, setup.policy(), stage, timer);
+            if (world.distributed()) DataParallel.endOfStage(world, DataParallel.weights(setup), stage, timer);
             StageMetrics line = StageMetrics.of(stage, null, samples.stats(kept, losses), eval, timer, null, a);
             state.advance(batches.cursor(), line, trainer, adv == null ? null : (dir, json) -> adv.save(dir));
             onStage.accept(line);

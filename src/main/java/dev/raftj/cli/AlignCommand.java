@@ -157,8 +157,8 @@ public final class AlignCommand implements Callable<Integer> {
         RunSummary summary = switch (cfg.algorithm()) {
             case RAFT -> new Raft(setup, state, onStage, world).run();
             case REST, REST_EM -> new Rest(setup, state, onStage, world).run();
-            case GRPO -> new Grpo(setup, state, onStage).run();
-            case PPO -> new Ppo(setup, state, onStage).run();
+            case GRPO -> new Grpo(setup, state, onStage, world).run();
+            case PPO -> new Ppo(setup, state, onStage, world).run();
         };
         o.printf("done: eval reward %s -> %s, KL %s, in %.1f s; metrics in %s%n", fmt(summary.evalRewardBase()),
                 fmt(summary.evalRewardFinal()), fmt(summary.klFinal()), summary.seconds(), dir.resolve("metrics.jsonl"));

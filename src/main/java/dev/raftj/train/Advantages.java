@@ -1,5 +1,7 @@
 package dev.raftj.train;
 
+import java.util.function.UnaryOperator;
+
 /**
  * The host-side arithmetic of PPO and GRPO, as pure functions over ragged arrays: row i holds one
  * value per response token of sample i (its length is the response's length, so no mask is
@@ -185,6 +187,77 @@ public final class Advantages {
             n++;
         }
         return n == 0 ? 0 : s / n;
+    }
+
+    /**
+     * Mean over all tokens of the rows of every data-parallel rank: {@code allReduce} sums
+     * (tokens, Σx) over the ranks (the identity in one process).
+     */
+    public static double tokenMean(double[][] x, UnaryOperator<double[]> allReduce) {
+        double[] s = allReduce.apply(sums(x));
+        return s[0] == 0 ? Double.NaN : s[1] / s[0];
+    }
+
+    /** (count, Σx, Σx²) over every token of every row: what data-parallel ranks all-reduce. */
+    public static double[] sums(double[][] x) {
+        double n = 0, sum = 0, squares = 0;
+        for (double[] row : x) {
+            for (double v : row) {
+                sum += v;
+                squares += v * v;
+            }
+            n += row.length;
+        }
+        return new double[] {n, sum, squares};
+    }
+
+    /**
+     * {@link #whiten} over the tokens of every data-parallel rank: the mean and unbiased variance
+     * come from (count, Σx, Σx²) summed over the ranks by {@code allReduce}, so every rank whitens
+     * its rows exactly as one process would whiten the whole rollout (up to rounding).
+     */
+    public static double[][] whiten(double[][] x, boolean shiftMean, UnaryOperator<double[]> allReduce) {
+        double[] s = allReduce.apply(sums(x));
+        double n = s[0];
+        if (n < 2) return copy(x);
+        double mean = s[1] / n;
+        double var = Math.max(0, s[2] - n * mean * mean) / (n - 1);
+        double scale = 1 / Math.sqrt(var + 1e-8);
+        double[][] out = new double[x.length][];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = new double[x[i].length];
+            for (int t = 0; t < x[i].length; t++) out[i][t] = (x[i][t] - mean) * scale + (shiftMean ? 0 : mean);
+        }
+        return out;
+    }
+
+    /** {@link #explainedVariance(double[][], double[][])} over the tokens of every data-parallel rank, from all-reduced sums. */
+    public static double explainedVariance(double[][] values, double[][] returns, UnaryOperator<double[]> allReduce) {
+        double[][] diff = new double[values.length][];
+        for (int i = 0; i < values.length; i++) {
+            diff[i] = new double[values[i].length];
+            for (int t = 0; t < diff[i].length; t++) diff[i][t] = returns[i][t] - values[i][t];
+        }
+        double[] r = sums(returns), d = sums(diff);
+        double[] s = allReduce.apply(new double[] {r[0], r[1], r[2], d[1], d[2]});
+        if (s[0] == 0) return Double.NaN;
+        double vr = s[2] / s[0] - (s[1] / s[0]) * (s[1] / s[0]), vd = s[4] / s[0] - (s[3] / s[0]) * (s[3] / s[0]);
+        return vr <= 0 ? Double.NaN : 1 - vd / vr;
+    }
+
+    /** {@link #meanOfRowMeans} over the rows of every data-parallel rank; also returns their count. */
+    public static double[] meanOfRowMeans(double[][] x, UnaryOperator<double[]> allReduce) {
+        double s = 0;
+        int n = 0;
+        for (double[] row : x) {
+            if (row.length == 0) continue;
+            double r = 0;
+            for (double v : row) r += v;
+            s += r / row.length;
+            n++;
+        }
+        double[] t = allReduce.apply(new double[] {s, n});
+        return new double[] {t[1] == 0 ? 0 : t[0] / t[1], t[1]};
     }
 
     /** Mean over all tokens. */

@@ -182,12 +182,20 @@ public final class SftStep implements AutoCloseable {
      * are the caller's to release (call inside its PointerScope).
      */
     public Result step(java.util.function.Supplier<Tensor> loss) {
+        return step(loss, 1);
+    }
+
+    /**
+     * As {@link #step(java.util.function.Supplier)}; data-parallel, this rank's gradients count with
+     * {@code weight} in the ranks' mean (its loss tokens for a token mean, its rows for a row mean).
+     */
+    public Result step(java.util.function.Supplier<Tensor> loss, double weight) {
         optimizer.zeroGrad();
         Tensor l = loss.get();
         l.backward();
         SparseGrads.densify(params);
         if (sync != null) {
-            double mean = sync.average(params, Torch.item(l), 1);
+            double mean = sync.average(params, Torch.item(l), weight);
             double norm = GradNorm.global(params);
             if (clipNorm > 0 && norm > clipNorm) GradNorm.scale(params, clipNorm / (norm + 1e-6));
             optimizer.step();

@@ -9,25 +9,25 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Child JVMs for multi-process tests on 127.0.0.1: this JVM's java and classpath, torchrun's variables. */
-final class ChildJvms {
+public final class ChildJvms {
     private ChildJvms() {}
 
     /** A child process and everything it printed so far (stdout and stderr merged). */
-    record Child(Process process, StringBuffer output) {
-        boolean printed(String text) {
+    public record Child(Process process, StringBuffer output) {
+        public boolean printed(String text) {
             return output.toString().contains(text);
         }
     }
 
     /** A TCP port free on 127.0.0.1 right now. */
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
 
     /** {@code world} processes running {@code main} with RANK 0..world-1 at 127.0.0.1:port. */
-    static List<Child> start(Class<?> main, int world, int port, int timeoutSeconds, String... args) throws IOException {
+    public static List<Child> start(Class<?> main, int world, int port, int timeoutSeconds, String... args) throws IOException {
         List<Child> out = new ArrayList<>();
         for (int rank = 0; rank < world; rank++) {
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -55,7 +55,7 @@ final class ChildJvms {
     }
 
     /** Nothing to wait for in a test that failed early. */
-    static void killAll(List<Child> children) {
+    public static void killAll(List<Child> children) {
         for (Child c : children) c.process().destroyForcibly();
     }
 

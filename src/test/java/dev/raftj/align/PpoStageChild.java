@@ -1,0 +1,82 @@
+package dev.raftj.align;
+
+import dev.raftj.config.ConfigLoader;
+import dev.raftj.config.RunConfig;
+import dev.raftj.core.UserError;
+import dev.raftj.data.Prompt;
+import dev.raftj.dist.Shards;
+import dev.raftj.dist.World;
+import dev.raftj.generate.Generator;
+import dev.raftj.reward.RewardGuard;
+import dev.raftj.reward.Scored;
+import dev.raftj.torch.Torch;
+import java.io.DataOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * One process of {@link PpoDataParallelTest} (WORLD_SIZE 1 or 2): every process draws the same
+ * global batch (same seed, the whole batch), keeps its rank's prompts, and runs two PPO stages'
+ * updates ({@link Ppo#train}) and discriminator steps ({@link Adversarial#afterStage}) on it, as
+ * a data-parallel run does after sampling. Prints each stage's figures and writes every weight
+ * (policy, critic, discriminator) as float32 to OUT/weights-W-R.bin.
+ */
+public final class PpoStageChild {
+    public static void main(String[] args) throws Exception {
+        Torch.init(1);
+        Path out = Path.of(args[0]), cfgFile = Path.of(args[1]);
+        try (World world = World.fromEnvironment(new Device(torch.DeviceType.CPU))) {
+            RunConfig c = ConfigLoader.load(cfgFile, RunConfig.class);
+            AlignmentSetup setup = new AlignmentSetup(c, null, cfgFile.getParent());
+            RunState state = RunState.follower(out, c, world.size());
+            Ppo ppo = new Ppo(setup, state, line -> { }, world);
+            Ppo.Learner learner = ppo.learner();
+            List<Prompt> batch = setup.train().subList(0, c.ppo().batchPrompts());
+            SampleBatch all = SampleBatch.draw(setup, new Generator(setup.policy(), c.sampling().batchSize()),
+                    new RewardGuard(setup.reward(), c.onRewardError()), batch, 99L, false, new Timer());
+            SampleBatch mine = shard(all, world);
+            for (int stage = 1; stage <= 2; stage++) {
+                Ppo.Trained t = ppo.train(mine, learner.critic(), learner.trainer(), 0.05, stage, new Timer());
+                StageMetrics.Adversarial a = setup.adversarial().afterStage(all, c.seed(), stage);
+                System.out.println(String.format(Locale.ROOT, "stage %d rows %d losses %s pg %.9g vf %.9g clip %.9g akl %.9g"
+                        + " kl %.9g rowkl %.9g ev %.9g disc %.9g acc %.9g", stage, mine.promptIds().size(),
+                        Arrays.toString(t.update().losses()), t.update().policyLoss(), t.update().valueLoss(),
+                        t.update().clipFraction(), t.update().approxKl(), t.klMean(), t.rowKl(), t.explainedVariance(),
+                        a.trainLoss(), a.accuracy()));
+            }
+            List<Tensor> weights = DataParallel.weights(setup, learner.critic().parameters());
+            try (DataOutputStream o = new DataOutputStream(new java.io.BufferedOutputStream(
+                    Files.newOutputStream(out.resolve("weights-" + world.size() + "-" + world.rank() + ".bin"))))) {
+                for (Tensor w : weights) for (float v : Torch.toFloats(w)) o.writeFloat(v);
+            }
+            StringBuilder sizes = new StringBuilder();
+            for (Tensor w : weights) sizes.append(w.numel()).append('\n');
+            Files.writeString(out.resolve("sizes.txt"), sizes.toString());
+            System.out.println("DONE");
+        } catch (UserError e) {
+            System.out.println("raftj: error: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    /** The rows of this rank's prompts (prompt-major: K rows per prompt). */
+    static SampleBatch shard(SampleBatch all, World world) {
+        int k = all.promptIds().size() / all.promptCount();
+        int[] r = Shards.range(all.promptCount(), world.rank(), world.size());
+        int from = r[0] * k, to = r[1] * k;
+        Responses x = all.responses();
+        Responses rs = new Responses(x.texts().subList(from, to), x.tokens().subList(from, to),
+                Arrays.copyOfRange(x.logprobSums(), from, to), Arrays.copyOfRange(x.cut(), from, to));
+        Scored s = all.scored();
+        return new SampleBatch(new ArrayList<>(all.promptTexts().subList(from, to)), new ArrayList<>(all.promptIds().subList(from, to)),
+                rs, new Scored(Arrays.copyOfRange(s.rewards(), from, to), Arrays.copyOfRange(s.valid(), from, to), 0, 0),
+                null, null, r[1] - r[0]);
+    }
+}
