@@ -33,6 +33,8 @@ anchor10        | restraints={anchor_beta:10.0}
 tmin300-base6-a1 | restraints={train_t_min:300,prior_per_class:6,prior:base,anchor_beta:1.0}
 tmin300-shapes6  | restraints={train_t_min:300,prior_per_class:6,prior:shapes}
 tmin500-shapes6  | restraints={train_t_min:500,prior_per_class:6,prior:shapes}
+tmin500-shapes3  | restraints={train_t_min:500,prior_per_class:3,prior:shapes}
+tmin600          | restraints={train_t_min:600}
 tmin500-shapes6-lr1e4 | restraints={train_t_min:500,prior_per_class:6,prior:shapes} sft={epochs:24,lr:1.0e-4,batch_size:16}
 tmin300-shapes12-k96m6 | restraints={train_t_min:300,prior_per_class:12,prior:shapes} k=96
 tmin500-shapes6-a10 | restraints={train_t_min:500,prior_per_class:6,prior:shapes,anchor_beta:10.0}
