@@ -64,6 +64,32 @@ class AdvantagesFromSumsTest {
     }
 
     @Test
+    void grpoBatchScalingUsesTheWholeBatchsStandardDeviation() {
+        double[] ra = {1, 0, 0, 1, 1, 1}, rb = {0, 0, 3, 0};
+        boolean[] va = {true, true, true, true, true, true}, vb = {true, false, true, true};
+        double[] direct = Advantages.groupAdvantages(concat(ra, rb), concat(va, vb), 2, Advantages.Scale.BATCH);
+        double[] fromB = contribution(x -> Advantages.groupAdvantages(rb, vb, 2, Advantages.Scale.BATCH, x));
+        double[] a = Advantages.groupAdvantages(ra, va, 2, Advantages.Scale.BATCH, withPartner(fromB));
+        for (int i = 0; i < a.length; i++) assertEquals(direct[i], a[i], 1e-12, "sample " + i);
+        assertTrue(Math.abs(direct[0] - Advantages.groupAdvantages(ra, va, 2, Advantages.Scale.BATCH)[0]) > 0.05,
+                "one rank's own batch differs");
+        assertEquals(Advantages.groupAdvantages(ra, va, 2, Advantages.Scale.GROUP)[0],
+                Advantages.groupAdvantages(ra, va, 2, Advantages.Scale.GROUP, v -> { throw new AssertionError("group scaling is local"); })[0]);
+    }
+
+    private static double[] concat(double[] x, double[] y) {
+        double[] out = Arrays.copyOf(x, x.length + y.length);
+        System.arraycopy(y, 0, out, x.length, y.length);
+        return out;
+    }
+
+    private static boolean[] concat(boolean[] x, boolean[] y) {
+        boolean[] out = Arrays.copyOf(x, x.length + y.length);
+        System.arraycopy(y, 0, out, x.length, y.length);
+        return out;
+    }
+
+    @Test
     void explainedVarianceTokenMeanAndRowMeansFromSumsEqualTheDirectFigures() {
         double[][] v = concat(VA, VB), r = concat(A, B);
         double direct = Advantages.explainedVariance(v, r);
