@@ -80,7 +80,7 @@ public final class Grpo {
             double[] rewards = samples.scored().rewards();
             boolean[] valid = samples.scored().valid();
             double[] adv = timer.time("advantages",
-                    () -> Advantages.groupAdvantages(rewards, valid, k, g.scaleRewards().scale()));
+                    () -> Advantages.groupAdvantages(rewards, valid, k, g.scaleRewards().scale(), world::allReduceSum));
             Rollout roll = Rollout.of(samples, valid, adv);
             // 4. log π_old per token (and log π_ref), teacher-forced on the training tokens
             double[][] old = timer.time("logprobs", () -> ResponseTokens.logprobs(setup.policy(), roll.prompts, roll.responses, 64));

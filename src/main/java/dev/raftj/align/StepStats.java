@@ -28,6 +28,11 @@ final class StepStats {
 
     /** The mean over steps of each figure; NaN without steps. */
     double[] means(World world) {
+        if (steps.isEmpty()) { // no rows on any rank (every reward failed): the same on every rank
+            double[] none = new double[width];
+            java.util.Arrays.fill(none, Double.NaN);
+            return none;
+        }
         double[] flat = new double[steps.size() * (width + 1)];
         for (int s = 0; s < steps.size(); s++) System.arraycopy(steps.get(s), 0, flat, s * (width + 1), width + 1);
         double[] sums = world.allReduceSum(flat);
@@ -36,7 +41,7 @@ final class StepStats {
             double w = sums[s * (width + 1) + width];
             for (int i = 0; i < width; i++) out[i] += w == 0 ? 0 : sums[s * (width + 1) + i] / w;
         }
-        for (int i = 0; i < width; i++) out[i] = steps.isEmpty() ? Double.NaN : out[i] / steps.size();
+        for (int i = 0; i < width; i++) out[i] /= steps.size();
         return out;
     }
 }

@@ -31,6 +31,13 @@ public final class GradientAllReduce implements GradientSync {
         double[] totals = world.allReduceSum(new double[] {weight, weight == 0 ? 0 : loss * weight});
         double total = totals[0];
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
+            if (total == 0) { // no rank had a loss token: no gradient anywhere (every rank sees the same total)
+                for (Tensor p : params) {
+                    if (p.grad().defined()) p.grad().zero_();
+                    else p.mutable_grad().put(torch.zeros_like(p)); // as below: the same AdamW state on every rank
+                }
+                return 0;
+            }
             List<Tensor> grads = new ArrayList<>(params.size());
             long[] numels = new long[params.size()];
             for (int i = 0; i < params.size(); i++) {

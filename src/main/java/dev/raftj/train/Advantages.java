@@ -139,9 +139,32 @@ public final class Advantages {
      * and get advantage 0; a group with one valid sample has standard deviation 0.
      */
     public static double[] groupAdvantages(double[] rewards, boolean[] valid, int k, Scale scale) {
+        return groupAdvantages(rewards, valid, k, scale, scale == Scale.BATCH ? std(rewards, valid, 0, rewards.length) : 0);
+    }
+
+    /**
+     * As {@link #groupAdvantages(double[], boolean[], int, Scale)} on data-parallel ranks: the groups
+     * are each rank's own (a prompt's K samples live on one rank); the batch's standard deviation
+     * (Scale.BATCH) comes from (count, Σ, Σ²) of the valid rewards summed over the ranks by {@code allReduce}.
+     */
+    public static double[] groupAdvantages(double[] rewards, boolean[] valid, int k, Scale scale,
+                                           UnaryOperator<double[]> allReduce) {
+        if (scale != Scale.BATCH) return groupAdvantages(rewards, valid, k, scale);
+        double n = 0, sum = 0, squares = 0;
+        for (int i = 0; i < rewards.length; i++) {
+            if (!valid[i]) continue;
+            n++;
+            sum += rewards[i];
+            squares += rewards[i] * rewards[i];
+        }
+        double[] s = allReduce.apply(new double[] {n, sum, squares});
+        double std = s[0] < 2 ? 0 : Math.sqrt(Math.max(0, s[2] - s[1] * s[1] / s[0]) / (s[0] - 1));
+        return groupAdvantages(rewards, valid, k, scale, std);
+    }
+
+    private static double[] groupAdvantages(double[] rewards, boolean[] valid, int k, Scale scale, double batchStd) {
         if (rewards.length % k != 0) throw new IllegalArgumentException(rewards.length + " rewards are not groups of " + k);
         double[] out = new double[rewards.length];
-        double batchStd = scale == Scale.BATCH ? std(rewards, valid, 0, rewards.length) : 0;
         for (int g = 0; g < rewards.length; g += k) {
             double mean = mean(rewards, valid, g, g + k);
             double std = scale == Scale.GROUP ? std(rewards, valid, g, g + k) : batchStd;
