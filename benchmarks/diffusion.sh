@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # RAFT on the built-in diffusion task (shapes-diffusion: the shipped 164k-parameter class-conditional
-# U-Net, reward = left-right mirror symmetry), several seeds. Writes
+# U-Net, reward = left-right mirror symmetry; its preset fine-tunes only at t >= 600, chosen by
+# benchmarks/diffusion-levers.sh), several seeds. Writes
 #   benchmarks/results/diffusion-shapes.json   stage-by-stage mean ± sd across seeds + every run's base/final figures
 #   benchmarks/results/diffusion-shapes.md     base → final per seed and on average (README's table)
 #   benchmarks/results/diffusion-shapes.png    eval reward, class accuracy, diversity, sample reward per stage
