@@ -8,6 +8,9 @@
 # Usage: flock /work/heavy.lock bash benchmarks/diffusion-levers.sh [NAME...]   (no NAME: every setting below;
 #   KEEP=DIR with runs already in it: only the new ones' lines are added, the work folder's .line files all merged)
 #   SEED=1 STAGES=5 JOBS=2 (runs side by side; each uses one thread) KEEP=DIR keeps the run folders
+# The committed rows: the 5-stage ones by `bash benchmarks/diffusion-levers.sh NAME...` (12 settings, 2 at a
+# time), the 8-stage ones by `STAGES=8 bash benchmarks/diffusion-levers.sh tmin500 tmin500-shapes6 tmin500-shapes3
+# tmin600`; wall_s is with two runs sharing the 2 cores. Settings without a row were not run.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
