@@ -11,8 +11,6 @@
 # RAFT, GRPO and PPO, and 2 Grow steps × 480 prompts × 8 = 7,680 for ReST-EM; sentiment 10 × 64 × 8
 # = 5,120, and 5 Grow steps × 128 × 8 = 5,120 for ReST-EM.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
 task="${1:-arith}"
 seeds="${SEEDS:-1 2 3}"
 case "$task" in
@@ -22,13 +20,7 @@ case "$task" in
   sentiment) restem=(--stages 5 --set rest.grow_prompts=128 --set rest.success_threshold=3.0) ;;
   *) echo "compare.sh: no equal-budget ReST-EM settings for task '$task' (arith, sentiment)" >&2; exit 2 ;;
 esac
-work="${KEEP:-$(mktemp -d)}"
-mkdir -p "$work"
-[ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
-results="$root/benchmarks/results"
-mkdir -p "$results"
-./raftj --version >/dev/null 2>&1 || true   # builds the jar once, outside the timings
-load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+source "$(dirname "${BASH_SOURCE[0]}")/runs-setup.sh"
 runs=()
 for seed in $seeds; do
   for algo in raft rest-em grpo ppo; do

@@ -12,14 +12,8 @@
 # time), the 8-stage ones by `STAGES=8 bash benchmarks/diffusion-levers.sh tmin500 tmin500-shapes6 tmin500-shapes3
 # tmin600`; wall_s is with two runs sharing the 2 cores. Settings without a row were not run.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
 seed="${SEED:-1}" stages="${STAGES:-5}" jobs="${JOBS:-2}"
-work="${KEEP:-$(mktemp -d)}"
-mkdir -p "$work"
-[ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
-results="$root/benchmarks/results"
-mkdir -p "$results"
+BUILD_JAR=0 source "$(dirname "${BASH_SOURCE[0]}")/runs-setup.sh"
 
 # name | --set arguments (space-separated; each FIELD=VALUE, VALUE in YAML flow style without spaces)
 settings='

@@ -9,16 +9,8 @@
 #                                                                 at stage 0 and after the last stage (a row pair per class)
 # Usage: flock /work/heavy.lock bash benchmarks/diffusion.sh   (SEEDS="1 2 3" by default; KEEP=DIR keeps the runs)
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
 seeds="${SEEDS:-1 2 3}"
-work="${KEEP:-$(mktemp -d)}"
-mkdir -p "$work"
-[ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
-results="$root/benchmarks/results"
-mkdir -p "$results"
-./raftj --version >/dev/null 2>&1 || true   # builds the jar once, outside the timings
-load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+source "$(dirname "${BASH_SOURCE[0]}")/runs-setup.sh"
 start=$(date +%s)
 runs=()
 for seed in $seeds; do

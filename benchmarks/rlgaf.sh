@@ -10,17 +10,9 @@
 #   benchmarks/results/rlgaf-sentiment-style.png   one panel per measure, mean ± sd
 # Usage: bash benchmarks/rlgaf.sh   (SEEDS="1 2 3" by default; KEEP=DIR keeps the runs)
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
 task=sentiment-style
 seeds="${SEEDS:-1 2 3}"
-work="${KEEP:-$(mktemp -d)}"
-mkdir -p "$work"
-[ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
-results="$root/benchmarks/results"
-mkdir -p "$results"
-./raftj --version >/dev/null 2>&1 || true   # builds the jar once, outside the timings
-load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+source "$(dirname "${BASH_SOURCE[0]}")/runs-setup.sh"
 runs=()
 for seed in $seeds; do
   for algo in raft grpo ppo control; do
