@@ -10,10 +10,13 @@ cd "$ROOT"
 OUT="${RESULTS_DIR:-$ROOT/benchmarks/results}/tiny-decode-$(date +%F)"
 mkdir -p "$OUT"
 export OPENBLAS_NUM_THREADS=1 OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}" OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+BENCH="$ROOT/benchmarks/src/main/java/dev/raftj/bench"
 echo "raftj tiny-decode $(date -Is), $(nproc) cores, refs: $*" >"$OUT/run.txt"
 for ref in "$@"; do
   sha="$(git rev-parse --short "$ref")"
-  cp="$(BENCH_SRC="$ROOT/benchmarks/src/main/java" BASELINE_REF="$sha" BASELINE_DIR="/tmp/raftj-tiny-$sha" \
+  # only GenerateBench and its helper (the other benchmarks need APIs an old ref may lack)
+  cp="$(BENCH_SRC="$BENCH/GenerateBench.java $BENCH/BenchSupport.java" BENCH_OUT="/tmp/raftj-tiny-bench-$sha" \
+    BASELINE_REF="$sha" BASELINE_DIR="/tmp/raftj-tiny-$sha" \
     bash benchmarks/classpath.sh)"
   echo "== $sha ($(bash benchmarks/quiet.sh || true))" | tee -a "$OUT/run.txt"
   java -cp "$cp" org.openjdk.jmh.Main GenerateBench ${JMH_ARGS:-} -rf json -rff "$OUT/$sha.json" 2>&1 \
