@@ -200,16 +200,7 @@ public final class Advantages {
 
     /** Mean over rows of the row's mean (rows without tokens skipped): OpenRLHF's KL of a rollout. */
     public static double meanOfRowMeans(double[][] x) {
-        double s = 0;
-        int n = 0;
-        for (double[] row : x) {
-            if (row.length == 0) continue;
-            double r = 0;
-            for (double v : row) r += v;
-            s += r / row.length;
-            n++;
-        }
-        return n == 0 ? 0 : s / n;
+        return meanOfRowMeans(x, UnaryOperator.identity())[0];
     }
 
     /**
