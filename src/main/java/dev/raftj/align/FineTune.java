@@ -64,7 +64,6 @@ final class FineTune {
                     losses[step] = trainer.step(b.ids(), b.mask(), b.labels(), Shuffle.deriveSeed(dropoutSeed, step)).loss();
                     step++;
                 }
-                Pointer.trimMemory(); // and the step's activations, once they are freed
             }
         }
         return losses;
