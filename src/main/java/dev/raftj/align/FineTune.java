@@ -41,8 +41,6 @@ final class FineTune {
         int total = (int) steps;
         // Generation and scoring have freed their tensors, but glibc keeps the pages; give them back
         // once (malloc_trim(0)) so that training's peak does not stack on them. A no-op off glibc.
-        System.gc(); // native tensors that only the Java GC would free (JavaCPP deallocators) go first
-        Pointer.deallocateReferences();
         Pointer.trimMemory();
         double[] losses = new double[total];
         long shuffleSeed = Seeds.SHUFFLE.of(runSeed, stage), dropoutSeed = Seeds.DROPOUT.of(runSeed, stage);
