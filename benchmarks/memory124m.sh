@@ -16,13 +16,16 @@
 #   REFS="a b c"       refs in order (default: main before this work, then the lever commits, HEAD)
 #   ENV_VARIANTS="name:VAR=V,VAR2=V2 ..."   (default: glibc trim/mmap settings); "" for none
 #   MODEL124M=DIR      the checkpoint (default /tmp/raftj-gpt2-small-seed0, made by iteration124m.sh)
+#   STAGE_MEMORY="first last"   which trees StageMemory runs on; "" for none
+#   OUT_DIR=DIR        where results go (default benchmarks/results/memory124m-DATE)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 REFS="${REFS:-fe347b1 86c55f8 47a3e1a HEAD}"
 ENV_VARIANTS="${ENV_VARIANTS-trim0:MALLOC_TRIM_THRESHOLD_=0 mmap1m:MALLOC_MMAP_THRESHOLD_=1048576 both:MALLOC_TRIM_THRESHOLD_=0,MALLOC_MMAP_THRESHOLD_=1048576}"
 MODEL="${MODEL124M:-/tmp/raftj-gpt2-small-seed0}"
-OUT="${RESULTS_DIR:-$ROOT/benchmarks/results}/memory124m-$(date +%F)"
+OUT="${OUT_DIR:-${RESULTS_DIR:-$ROOT/benchmarks/results}/memory124m-$(date +%F)}"
+STAGE_MEMORY="${STAGE_MEMORY-first last}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$OUT"
@@ -76,7 +79,7 @@ for v in $ENV_VARIANTS; do
   stage "env-$name" "$last" "${vars[@]}"
 done
 # StageMemory: the same benchmark sources (this checkout's) against the first and the last tree
-for which in first last; do
+for which in $STAGE_MEMORY; do
   dir="$first"; [[ "$which" == last ]] && dir="$last"
   cp="$(BENCH_SRC="$ROOT/benchmarks/src/main/java" BENCH_OUT="$WORK/bench-$which" bash benchmarks/classpath.sh "$dir")"
   echo "== StageMemory, $which ref ($(bash benchmarks/quiet.sh || true))" >&2

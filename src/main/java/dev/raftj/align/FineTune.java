@@ -7,6 +7,7 @@ import dev.raftj.dist.World;
 import dev.raftj.train.SftStep;
 import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.PointerScope;
 
 /** E epochs of masked SFT over a kept set of (prompt, response) tokens, shuffled per epoch. */
@@ -38,6 +39,9 @@ final class FineTune {
                     + " steps in one stage, more than a stage can count");
         }
         int total = (int) steps;
+        // Generation and scoring have freed their tensors, but glibc keeps the pages; give them back
+        // once (malloc_trim(0)) so that training's peak does not stack on them. A no-op off glibc.
+        Pointer.trimMemory();
         double[] losses = new double[total];
         long shuffleSeed = Seeds.SHUFFLE.of(runSeed, stage), dropoutSeed = Seeds.DROPOUT.of(runSeed, stage);
         int step = 0;

@@ -120,6 +120,11 @@ public final class CausalLM implements AdaptableModel {
         return torch.linear(hidden, head);
     }
 
+    /** The vocabulary head's weight [V, d]: the token embedding when tied. */
+    public Tensor headWeight() {
+        return head;
+    }
+
     /**
      * Logits [B, V] of the last position only (generation's prefill with left-padded prompts):
      * the head runs on B rows instead of B·T.

@@ -132,10 +132,10 @@ public final class SftStep implements AutoCloseable {
             if (model.hasDropout()) torch.manual_seed(stepSeed);
             model.setTraining(true);
             optimizer.zeroGrad();
-            Tensor loss = SftLoss.maskedCrossEntropy(model, ids, keyMask, labels);
-            loss.backward();
+            // head + cross-entropy by chunks of positions: the [N, V] logits never exist whole
+            double lossValue = ChunkedSftLoss.lossAndBackward(model, ids, keyMask, labels,
+                    ChunkedSftLoss.rowsPerChunk(model.headWeight().size(0), ChunkedSftLoss.DEFAULT_CHUNK_ELEMENTS));
             SparseGrads.densify(params);
-            double lossValue = Torch.item(loss);
             if (sync != null) lossValue = sync.average(params, lossValue, lossTokens(labels));
             return apply(lossValue);
         } finally {

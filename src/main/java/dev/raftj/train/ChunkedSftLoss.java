@@ -1,0 +1,101 @@
+package dev.raftj.train;
+
+import dev.raftj.model.CausalLM;
+import dev.raftj.model.Positions;
+import dev.raftj.torch.Torch;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorArrayRefOptional;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * {@link SftLoss#maskedCrossEntropy(CausalLM, Tensor, Tensor, Tensor)} and its backward, with the
+ * vocabulary head and cross-entropy done a chunk of label positions at a time, by hand: the
+ * [N, V] logits, log-softmax and their gradients never exist whole (at V = 50257 and N = 256, each is
+ * 51 MB; a chunk of {@link #DEFAULT_CHUNK_ELEMENTS} logits is 16 MB). Per chunk: logits = rows·Wᵀ,
+ * log p = log_softmax, loss −= Σ log p[target]; dlogits = (softmax − onehot)/N;
+ * dW += dlogitsᵀ·rows (into the head's gradient, in place); drows = dlogits·W. Then autograd takes
+ * drows back through the body (a tied embedding's lookup rows join dW in place, as before).
+ */
+public final class ChunkedSftLoss {
+    /** Logit elements per chunk: 2²² floats = 16 MB, ~83 positions at V = 50257. */
+    public static final long DEFAULT_CHUNK_ELEMENTS = 1L << 22;
+
+    private ChunkedSftLoss() {}
+
+    /** Positions per chunk for a vocabulary of {@code vocab}: at least 1. */
+    public static long rowsPerChunk(long vocab, long chunkElements) {
+        return Math.max(1, chunkElements / vocab);
+    }
+
+    /**
+     * Computes the mean masked cross-entropy (HF's, as {@link SftLoss}) and accumulates its gradient
+     * into the parameters' {@code grad}, like {@code loss.backward()}; returns the loss. A float32
+     * head only; other heads, and batches with no label taken (loss NaN), take the autograd path.
+     */
+    public static double lossAndBackward(CausalLM model, Tensor ids, Tensor keyMask, Tensor labels, long chunkRows) {
+        Tensor w = model.headWeight();
+        if (Torch.dtype(w) != torch.ScalarType.Float) return autograd(model, ids, keyMask, labels);
+        long b = ids.size(0), t = ids.size(1);
+        long[] lab = Torch.toLongs(labels);
+        int n = 0;
+        for (int i = 0; i < b; i++) for (int j = 1; j < t; j++) if (lab[(int) (i * t + j)] != SftLoss.IGNORE) n++;
+        if (n == 0) return autograd(model, ids, keyMask, labels);
+        long[] index = new long[n], target = new long[n];
+        for (int i = 0, k = 0; i < b; i++) {
+            for (int j = 1; j < t; j++) {
+                long y = lab[(int) (i * t + j)];
+                if (y == SftLoss.IGNORE) continue;
+                index[k] = i * t + j - 1;
+                target[k++] = y;
+            }
+        }
+        var device = ids.device();
+        Tensor hidden = model.hidden(ids, Positions.fromMask(keyMask), keyMask, null);
+        Tensor rows = hidden.reshape(-1, hidden.size(2))
+                .index_select(0, Torch.longs(index, n).to(device, torch.ScalarType.Long)); // [N, d]
+        Tensor targets = Torch.longs(target, n).to(device, torch.ScalarType.Long);
+        Tensor gradRows, lossSum;
+        try (NoGradGuard noGrad = new NoGradGuard()) {
+            Tensor x = rows.detach();
+            gradRows = torch.zeros_like(x);
+            lossSum = torch.zeros(new long[] {}, x.options());
+            Tensor gradW = w.requires_grad() ? headGradient(w) : null;
+            Scalar invN = new Scalar(1.0 / n);
+            for (long s = 0; s < n; s += chunkRows) {
+                long c = Math.min(chunkRows, n - s);
+                try (PointerScope chunk = new PointerScope()) {
+                    Tensor xc = x.narrow(0, s, c), yc = targets.narrow(0, s, c).unsqueeze(1);
+                    Tensor logp = torch.log_softmax(torch.linear(xc, w), 1); // [c, V]
+                    lossSum.sub_(logp.gather(1, yc).sum());
+                    Tensor g = logp.exp_(); // softmax, in the log-probs' buffer
+                    g.scatter_add_(1, yc, torch.full(new long[] {c, 1}, new Scalar(-1.0), g.options()));
+                    g.mul_(invN);
+                    if (gradW != null) gradW.addmm_(g.t(), xc);
+                    gradRows.narrow(0, s, c).copy_(g.mm(w));
+                }
+            }
+        }
+        rows.backward(gradRows, new BoolOptional(), false, new TensorArrayRefOptional());
+        return Torch.item(lossSum) / n;
+    }
+
+    /** The head's dense gradient buffer: the existing one, or zeros (set as the weight's grad). */
+    private static Tensor headGradient(Tensor w) {
+        Tensor g = w.grad();
+        if (g.defined() && !g.is_sparse()) return g;
+        Tensor dense = torch.zeros_like(w);
+        if (g.defined()) dense.add_(g);
+        w.mutable_grad().put(dense);
+        return dense;
+    }
+
+    private static double autograd(CausalLM model, Tensor ids, Tensor keyMask, Tensor labels) {
+        Tensor loss = SftLoss.maskedCrossEntropy(model, ids, keyMask, labels);
+        loss.backward();
+        return Torch.item(loss);
+    }
+}

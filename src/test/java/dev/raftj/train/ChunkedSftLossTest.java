@@ -1,0 +1,66 @@
+package dev.raftj.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.raftj.Reference;
+import dev.raftj.align.TokenBatch;
+import dev.raftj.model.CausalLM;
+import dev.raftj.torch.Torch;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.bytedeco.pytorch.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The chunked head + cross-entropy (by hand) equals autograd's full-logits loss, value and gradients. */
+class ChunkedSftLossTest {
+
+    @ParameterizedTest
+    @CsvSource({"gpt2-tiny, 1, false", "gpt2-tiny, 7, false", "gpt2-tiny, 100000, false", "llama-tiny, 5, false",
+            "llama-tiny, 100000, false", "gpt2-tiny, 7, true", "llama-tiny, 5, true"})
+    void chunkedMatchesFullLogits(String name, long chunkRows, boolean accumulate) {
+        CausalLM lm = CausalLM.load(Reference.model(name));
+        Random rnd = new Random(11);
+        List<int[]> prompts = new ArrayList<>(), responses = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            prompts.add(rnd.ints(1 + rnd.nextInt(8), 2, 512).toArray());
+            responses.add(rnd.ints(1 + rnd.nextInt(12), 2, 512).toArray());
+        }
+        TokenBatch b = TokenBatch.of(prompts, responses, 1, lm.device());
+        lm.trainable(true);
+        try {
+            Tensor full = SftLoss.maskedCrossEntropy(lm.logits(b.ids(), b.mask()), b.labels());
+            full.backward();
+            SparseGrads.densify(lm.parameters());
+            List<float[]> fullGrads = new ArrayList<>();
+            for (Tensor p : lm.parameters()) {
+                fullGrads.add(Torch.toFloats(p.grad()));
+                // as SftStep's zeroGrad (no gradient buffer), or kept: backward adds to it, so twice the gradient
+                if (!accumulate) p.mutable_grad().put(new Tensor());
+            }
+            double chunked = ChunkedSftLoss.lossAndBackward(lm, b.ids(), b.mask(), b.labels(), chunkRows);
+            SparseGrads.densify(lm.parameters());
+            assertEquals(Torch.item(full), chunked, 1e-5);
+            int i = 0;
+            for (Tensor p : lm.parameters()) {
+                float[] want = fullGrads.get(i++), got = Torch.toFloats(p.grad());
+                if (accumulate) for (int j = 0; j < want.length; j++) want[j] *= 2;
+                for (int j = 0; j < want.length; j++) {
+                    assertTrue(Math.abs(want[j] - got[j]) <= 1e-6 + 1e-4 * Math.abs(want[j]),
+                            name + " parameter " + (i - 1) + " element " + j + ": " + got[j] + " vs " + want[j]);
+                }
+            }
+        } finally {
+            lm.trainable(false);
+        }
+    }
+
+    @Test
+    void rowsPerChunkCoversTheVocabulary() {
+        assertEquals(83, ChunkedSftLoss.rowsPerChunk(50257, ChunkedSftLoss.DEFAULT_CHUNK_ELEMENTS));
+        assertEquals(1, ChunkedSftLoss.rowsPerChunk(1L << 23, ChunkedSftLoss.DEFAULT_CHUNK_ELEMENTS));
+    }
+}
