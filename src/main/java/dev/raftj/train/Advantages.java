@@ -113,13 +113,7 @@ public final class Advantages {
         double mean = sum / n, sq = 0;
         for (double[] row : x) for (double v : row) sq += (v - mean) * (v - mean);
         double var = sq / n * n / (n - 1);
-        double scale = 1 / Math.sqrt(var + 1e-8);
-        double[][] out = new double[x.length][];
-        for (int i = 0; i < x.length; i++) {
-            out[i] = new double[x[i].length];
-            for (int t = 0; t < x[i].length; t++) out[i][t] = (x[i][t] - mean) * scale + (shiftMean ? 0 : mean);
-        }
-        return out;
+        return normalised(x, mean, var, shiftMean);
     }
 
     /** How GRPO scales the group-centred rewards (TRL's scale_rewards). */
@@ -236,13 +230,7 @@ public final class Advantages {
         if (n < 2) return copy(x);
         double mean = s[1] / n;
         double var = Math.max(0, s[2] - n * mean * mean) / (n - 1);
-        double scale = 1 / Math.sqrt(var + 1e-8);
-        double[][] out = new double[x.length][];
-        for (int i = 0; i < x.length; i++) {
-            out[i] = new double[x[i].length];
-            for (int t = 0; t < x[i].length; t++) out[i][t] = (x[i][t] - mean) * scale + (shiftMean ? 0 : mean);
-        }
-        return out;
+        return normalised(x, mean, var, shiftMean);
     }
 
     /** {@link #explainedVariance(double[][], double[][])} over the tokens of every data-parallel rank, from all-reduced sums. */
@@ -323,6 +311,17 @@ public final class Advantages {
     private static double[][] copy(double[][] x) {
         double[][] out = new double[x.length][];
         for (int i = 0; i < x.length; i++) out[i] = x[i].clone();
+        return out;
+    }
+
+    /** (x − mean) / sqrt(var + 1e-8), plus the mean again unless {@code shiftMean} (OpenRLHF's masked whitening). */
+    private static double[][] normalised(double[][] x, double mean, double var, boolean shiftMean) {
+        double scale = 1 / Math.sqrt(var + 1e-8);
+        double[][] out = new double[x.length][];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = new double[x[i].length];
+            for (int t = 0; t < x[i].length; t++) out[i][t] = (x[i][t] - mean) * scale + (shiftMean ? 0 : mean);
+        }
         return out;
     }
 }

@@ -9,7 +9,6 @@ import dev.raftj.model.CausalLM;
 import dev.raftj.torch.Torch;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,13 +22,7 @@ class ChunkedSftLossTest {
             "llama-tiny, 100000, false", "gpt2-tiny, 7, true", "llama-tiny, 5, true"})
     void chunkedMatchesFullLogits(String name, long chunkRows, boolean accumulate) {
         CausalLM lm = CausalLM.load(Reference.model(name));
-        Random rnd = new Random(11);
-        List<int[]> prompts = new ArrayList<>(), responses = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            prompts.add(rnd.ints(1 + rnd.nextInt(8), 2, 512).toArray());
-            responses.add(rnd.ints(1 + rnd.nextInt(12), 2, 512).toArray());
-        }
-        TokenBatch b = TokenBatch.of(prompts, responses, 1, lm.device());
+        TokenBatch b = SftLossTest.randomBatch(lm, 11);
         lm.trainable(true);
         try {
             Tensor full = SftLoss.maskedCrossEntropy(lm.logits(b.ids(), b.mask()), b.labels());

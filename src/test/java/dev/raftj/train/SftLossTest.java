@@ -21,13 +21,7 @@ class SftLossTest {
     @ValueSource(strings = {"gpt2-tiny", "llama-tiny"})
     void responseOnlyHeadMatchesFullLogits(String name) {
         CausalLM lm = CausalLM.load(Reference.model(name));
-        Random rnd = new Random(6);
-        List<int[]> prompts = new ArrayList<>(), responses = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            prompts.add(rnd.ints(1 + rnd.nextInt(8), 2, 512).toArray());
-            responses.add(rnd.ints(1 + rnd.nextInt(12), 2, 512).toArray());
-        }
-        TokenBatch b = TokenBatch.of(prompts, responses, 1, lm.device());
+        TokenBatch b = SftLossTest.randomBatch(lm, 6);
         lm.trainable(true);
         try {
             Tensor full = SftLoss.maskedCrossEntropy(lm.logits(b.ids(), b.mask()), b.labels());
@@ -51,5 +45,16 @@ class SftLossTest {
         } finally {
             lm.trainable(false);
         }
+    }
+
+    /** Six rows of 1–8 random prompt tokens and 1–12 response tokens (ids 2…511), right-padded. */
+    static TokenBatch randomBatch(CausalLM lm, long seed) {
+        Random rnd = new Random(seed);
+        List<int[]> prompts = new ArrayList<>(), responses = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            prompts.add(rnd.ints(1 + rnd.nextInt(8), 2, 512).toArray());
+            responses.add(rnd.ints(1 + rnd.nextInt(12), 2, 512).toArray());
+        }
+        return TokenBatch.of(prompts, responses, 1, lm.device());
     }
 }
