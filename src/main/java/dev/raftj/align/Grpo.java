@@ -60,12 +60,7 @@ public final class Grpo {
         Generator generator = new Generator(setup.policy(), c.sampling().batchSize());
         RewardGuard guard = new RewardGuard(setup.reward(), c.onRewardError());
         Evaluator evaluator = new Evaluator(setup, world);
-        SftStep trainer = state.trainer(setup.policy(), List.of(), g.lr(), g.weightDecay(), g.gradClip());
-        if (world.distributed()) {
-            world.broadcast(setup.policy().parameters());
-            trainer.setGradientSync(new GradientAllReduce(world));
-        }
-        Adversarial.joinWorld(setup, world);
+        SftStep trainer = trainer();
         Adversarial.warmUpOnce(setup, state, generator);
         evaluator.logBaseOnce(state, onStage);
         world.takeCommSeconds(); // each stage reports its own
@@ -76,18 +71,10 @@ public final class Grpo {
             List<Prompt> batch = batches.next();
             SampleBatch samples = SampleBatch.draw(setup, generator, guard, world.shard(batch),
                     world.seed(Seeds.SAMPLE.of(c.seed(), stage)), false, timer);
-            // 3. group-relative advantages (a group lives on one rank); the valid samples are trained on
-            double[] rewards = samples.scored().rewards();
-            boolean[] valid = samples.scored().valid();
-            double[] adv = timer.time("advantages",
-                    () -> Advantages.groupAdvantages(rewards, valid, k, g.scaleRewards().scale(), world::allReduceSum));
-            Rollout roll = Rollout.of(samples, valid, adv);
-            // 4. log π_old per token (and log π_ref), teacher-forced on the training tokens
-            double[][] old = timer.time("logprobs", () -> ResponseTokens.logprobs(setup.policy(), roll.prompts, roll.responses, 64));
-            double[][] ref = g.beta() > 0 ? timer.time("reference",
-                    () -> ResponseTokens.logprobs(setup.reference(), roll.prompts, roll.responses, 64)) : null;
-            // 5. iterations × minibatches steps on the clipped loss
-            Update u = timer.time("train", () -> update(trainer, g, roll, old, ref, stage));
+            Trained t = train(samples, trainer, g, stage, timer);
+            double[] adv = t.advantages();
+            double[][] old = t.old(), ref = t.ref();
+            Update u = t.update();
             // the whole stage's samples on every rank, for its metrics and the discriminator
             SampleBatch all = world.distributed() ? timer.time("gather", () -> GatheredSamples.of(world, setup, batch, samples)) : samples;
             double[] allAdv = world.allGather(adv);
@@ -113,6 +100,39 @@ public final class Grpo {
         return state.finish();
     }
 
+    /** The optimizer (continued on resume); data-parallel: rank 0's weights everywhere, gradients all-reduced. */
+    SftStep trainer() {
+        GrpoConfig g = setup.config().grpo();
+        SftStep trainer = state.trainer(setup.policy(), List.of(), g.lr(), g.weightDecay(), g.gradClip());
+        if (world.distributed()) {
+            world.broadcast(setup.policy().parameters());
+            trainer.setGradientSync(new GradientAllReduce(world));
+        }
+        Adversarial.joinWorld(setup, world);
+        return trainer;
+    }
+
+    /** A stage's advantages, log π_old and log π_ref (null when β = 0) of the trained rows, and its updates. */
+    record Trained(double[] advantages, double[][] old, double[][] ref, Update update) {}
+
+    /** Steps 3-5 of a stage on this rank's samples (a shard of whole prompt groups). */
+    Trained train(SampleBatch samples, SftStep trainer, GrpoConfig g, int stage, Timer timer) {
+        int k = setup.config().sampling().k();
+        // 3. group-relative advantages (a group lives on one rank); the valid samples are trained on
+        double[] rewards = samples.scored().rewards();
+        boolean[] valid = samples.scored().valid();
+        double[] adv = timer.time("advantages",
+                () -> Advantages.groupAdvantages(rewards, valid, k, g.scaleRewards().scale(), world::allReduceSum));
+        Rollout roll = Rollout.of(samples, valid, adv);
+        // 4. log π_old per token (and log π_ref), teacher-forced on the training tokens
+        double[][] old = timer.time("logprobs", () -> ResponseTokens.logprobs(setup.policy(), roll.prompts, roll.responses, 64));
+        double[][] ref = g.beta() > 0 ? timer.time("reference",
+                () -> ResponseTokens.logprobs(setup.reference(), roll.prompts, roll.responses, 64)) : null;
+        // 5. iterations × minibatches steps on the clipped loss
+        Update u = timer.time("train", () -> update(trainer, g, roll, old, ref, stage));
+        return new Trained(adv, old, ref, u);
+    }
+
     /** The samples trained on (valid rewards): prompt and response tokens and each one's advantage. */
     record Rollout(List<int[]> prompts, List<int[]> responses, double[] advantages) {
         static Rollout of(SampleBatch samples, boolean[] valid, double[] adv) {
@@ -133,7 +153,7 @@ public final class Grpo {
     }
 
     /** Per optimizer step: total loss; means over the steps of the statistics. */
-    record Update(double[] losses, double policyLoss, double clipFraction, double approxKl, double entropy) {}
+    record Update(double[] losses, double policyLoss, double clipFraction, double approxKl, double entropy, int idleSteps) {}
 
     private Update update(SftStep trainer, GrpoConfig g, Rollout roll, double[][] old, double[][] ref, int stage) {
         RolloutShards shards = RolloutShards.of(world, roll.size());
@@ -141,6 +161,7 @@ public final class Grpo {
         List<Double> losses = new ArrayList<>();
         StepStats stats3 = new StepStats(3);
         double pg = 0;
+        int idle = 0;
         long shuffleSeed = Seeds.SHUFFLE.of(setup.config().seed(), stage);
         for (int it = 0; it < g.iterations(); it++) {
             int[] order = Shuffle.permutation(n, Shuffle.deriveSeed(shuffleSeed, it));
@@ -149,6 +170,7 @@ public final class Grpo {
                 if (to <= from) continue;
                 int[] mine = shards.part(order, from, to);
                 if (mine.length == 0) { // this rank holds none of the minibatch's rows: it joins with nothing
+                    idle++;
                     double loss = trainer.idleStep().loss();
                     losses.add(loss);
                     pg += loss;
@@ -170,8 +192,9 @@ public final class Grpo {
                     ResponseTokens b = ResponseTokens.of(p, r, setup.padId(), setup.policy().device());
                     Tensor oldLogp = b.rows(o), advantages = b.perRow(a), refLogp = rf == null ? null : b.rows(rf);
                     double[] stats = new double[3];
-                    double weight = g.lossAggregation().aggregation() == PolicyLosses.Aggregation.TOKEN
-                            ? dev.raftj.torch.Torch.item(b.mask().sum()) : mine.length;
+                    double tokens = dev.raftj.torch.Torch.item(b.mask().sum());
+                    // the gradients are weighted as the loss averages (tokens or rows); the per-token statistics by tokens
+                    double weight = g.lossAggregation().aggregation() == PolicyLosses.Aggregation.TOKEN ? tokens : mine.length;
                     SftStep.Result res = trainer.step(() -> {
                         ResponseTokens.Logprobs lp = b.logprobs(setup.policy(), true);
                         Tensor perToken = PolicyLosses.clippedPolicyLoss(lp.logp(), oldLogp, advantages, g.epsilon(), g.epsilonHigh());
@@ -187,12 +210,12 @@ public final class Grpo {
                     }, weight);
                     losses.add(res.loss());
                     pg += res.loss();
-                    stats3.add(stats, weight);
+                    stats3.add(stats, tokens);
                 }
             }
         }
         double s = losses.isEmpty() ? Double.NaN : losses.size();
         double[] means = stats3.means(world);
-        return new Update(losses.stream().mapToDouble(Double::doubleValue).toArray(), pg / s, means[0], means[1], means[2]);
+        return new Update(losses.stream().mapToDouble(Double::doubleValue).toArray(), pg / s, means[0], means[1], means[2], idle);
     }
 }

@@ -10,15 +10,12 @@ import dev.raftj.generate.Generator;
 import dev.raftj.reward.RewardGuard;
 import dev.raftj.reward.Scored;
 import dev.raftj.torch.Torch;
-import java.io.DataOutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -51,14 +48,7 @@ public final class PpoStageChild {
                         t.update().clipFraction(), t.update().approxKl(), t.klMean(), t.rowKl(), t.explainedVariance(),
                         a.trainLoss(), a.accuracy()));
             }
-            List<Tensor> weights = DataParallel.weights(setup, learner.critic().parameters());
-            try (DataOutputStream o = new DataOutputStream(new java.io.BufferedOutputStream(
-                    Files.newOutputStream(out.resolve("weights-" + world.size() + "-" + world.rank() + ".bin"))))) {
-                for (Tensor w : weights) for (float v : Torch.toFloats(w)) o.writeFloat(v);
-            }
-            StringBuilder sizes = new StringBuilder();
-            for (Tensor w : weights) sizes.append(w.numel()).append('\n');
-            Files.writeString(out.resolve("sizes.txt"), sizes.toString());
+            StageChildren.writeWeights(out, DataParallel.weights(setup, learner.critic().parameters()), world.size(), world.rank());
             System.out.println("DONE");
         } catch (UserError e) {
             System.out.println("raftj: error: " + e.getMessage());

@@ -1,0 +1,113 @@
+package dev.raftj.align;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.raftj.dist.ChildJvms;
+import java.io.DataInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The harness of the data-parallel equality tests ({@link PpoDataParallelTest}, {@link
+ * GrpoDataParallelEqualityTest}): a stage child ({@link PpoStageChild}, {@link GrpoStageChild}) runs as 2
+ * processes and as 1 on the same global batch; each prints {@code stage S rows N losses [...] REST}
+ * per stage and writes its weights to OUT/weights-W-R.bin (sizes in OUT/sizes.txt).
+ */
+final class StageChildren {
+    private static final Pattern STAGE = Pattern.compile("stage (\\d) rows (\\d+) losses \\[([^]]*)] (.*)");
+
+    private StageChildren() {}
+
+    /** The outputs of the lone process, rank 0 and rank 1, all of which must succeed. */
+    static String[] run(Class<?> child, Path tmp, Path cfg) throws Exception {
+        List<ChildJvms.Child> two = ChildJvms.start(child, 2, ChildJvms.freePort(), 60, tmp.toString(), cfg.toString());
+        List<ChildJvms.Child> one = ChildJvms.start(child, 1, ChildJvms.freePort(), 60, tmp.toString(), cfg.toString());
+        List<ChildJvms.Child> all = new ArrayList<>(two);
+        all.addAll(one);
+        try {
+            for (ChildJvms.Child c : all) {
+                assertTrue(c.process().waitFor(240, TimeUnit.SECONDS), "finished:\n" + c.output());
+                assertEquals(0, c.process().exitValue(), c.output().toString());
+            }
+            return new String[] {one.get(0).output().toString(), two.get(0).output().toString(), two.get(1).output().toString()};
+        } finally {
+            ChildJvms.killAll(all);
+        }
+    }
+
+    /** The stage's row count, step losses and the other figures. */
+    static String[] figures(String output, int stage) {
+        Matcher m = STAGE.matcher(output);
+        while (m.find()) if (m.group(1).equals(String.valueOf(stage))) return new String[] {m.group(2), m.group(3), m.group(4)};
+        throw new AssertionError("no stage " + stage + " in:\n" + output);
+    }
+
+    static double[] numbers(String text) {
+        Matcher m = Pattern.compile("-?[0-9.]+(?:[eE][-+]?\\d+)?|NaN").matcher(text);
+        List<Double> out = new ArrayList<>();
+        while (m.find()) out.add(Double.parseDouble(m.group()));
+        return out.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    static void assertClose(double[] expected, double[] actual, String what) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            assertTrue(Math.abs(expected[i] - actual[i]) <= 1e-5 + 1e-4 * Math.abs(expected[i]),
+                    what + ": figure " + i + ": one process " + expected[i] + ", two " + actual[i]);
+        }
+    }
+
+    /**
+     * The replicas are identical and within {@code tolerance} of the lone process's weights,
+     * GPT-2's fused key bias left out: its true gradient is 0 (softmax ignores a shift shared by all
+     * keys), and AdamW (eps 1e-8) turns its float rounding noise into steps of up to ~lr in any
+     * process, whatever the summation order (see SftStepChild).
+     */
+    static void assertSameWeights(Path dir, double tolerance) throws Exception {
+        float[] w1 = weights(dir, 1, 0), w20 = weights(dir, 2, 0), w21 = weights(dir, 2, 1);
+        assertArrayEquals(w20, w21, "the replicas are identical");
+        int hidden = dev.raftj.model.ModelConfig.load(dev.raftj.tasks.Tasks.get("arith").policy()).hidden;
+        List<String> sizes = Files.readAllLines(dir.resolve("sizes.txt"));
+        double maxDiff = 0;
+        String where = "";
+        for (int j = 0, from = 0; j < sizes.size(); from += Integer.parseInt(sizes.get(j)), j++) {
+            int n = Integer.parseInt(sizes.get(j));
+            for (int i = 0; i < n; i++) {
+                if (n == 3 * hidden && i >= hidden && i < 2 * hidden) continue;
+                double d = Math.abs(w1[from + i] - w20[from + i]);
+                if (d > maxDiff) {
+                    maxDiff = d;
+                    where = "tensor " + j + " (" + n + " values) element " + i;
+                }
+            }
+        }
+        assertTrue(maxDiff < tolerance, "2 processes = 1 process on the same batch; max |Δw| " + maxDiff + " at " + where);
+    }
+
+    private static float[] weights(Path dir, int world, int rank) throws Exception {
+        Path f = dir.resolve("weights-" + world + "-" + rank + ".bin");
+        float[] out = new float[(int) (Files.size(f) / 4)];
+        try (DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(Files.newInputStream(f)))) {
+            for (int i = 0; i < out.length; i++) out[i] = in.readFloat();
+        }
+        return out;
+    }
+
+    /** Writes every weight as float32 to OUT/weights-W-R.bin and the tensors' sizes to OUT/sizes.txt (in a child). */
+    static void writeWeights(Path out, List<org.bytedeco.pytorch.Tensor> weights, int world, int rank) throws Exception {
+        try (java.io.DataOutputStream o = new java.io.DataOutputStream(new java.io.BufferedOutputStream(
+                Files.newOutputStream(out.resolve("weights-" + world + "-" + rank + ".bin"))))) {
+            for (var w : weights) for (float v : dev.raftj.torch.Torch.toFloats(w)) o.writeFloat(v);
+        }
+        StringBuilder sizes = new StringBuilder();
+        for (var w : weights) sizes.append(w.numel()).append('\n');
+        Files.writeString(out.resolve("sizes.txt"), sizes.toString());
+    }
+}
