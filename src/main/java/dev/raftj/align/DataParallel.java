@@ -38,7 +38,7 @@ public final class DataParallel {
 
     /** What must stay identical on every rank: the policy's weights, PPO's critic's, the discriminator's. */
     static List<Tensor> weights(AlignmentSetup setup, List<Tensor> more) {
-        List<Tensor> all = new ArrayList<>(setup.policy().parameters());
+        List<Tensor> all = policyWeights(setup.policy());
         all.addAll(more);
         if (setup.adversarial() != null) all.addAll(setup.adversarial().discriminator().model().parameters());
         return all;
@@ -63,7 +63,14 @@ public final class DataParallel {
      * time as "communication" (already counted inside the other phases, waits for slower ranks included).
      */
     static void endOfStage(World world, CausalLM policy, int stage, Timer timer) {
-        endOfStage(world, policy.parameters(), stage, timer);
+        endOfStage(world, policyWeights(policy), stage, timer);
+    }
+
+    /** The policy's base weights and, with LoRA, its adapter's (the part that trains). */
+    private static List<Tensor> policyWeights(CausalLM policy) {
+        List<Tensor> all = new ArrayList<>(policy.parameters());
+        if (policy.adapter() != null) all.addAll(policy.adapter().parameters());
+        return all;
     }
 
     /** As above, over these weights (see {@link #weights}). */

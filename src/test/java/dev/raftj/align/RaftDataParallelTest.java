@@ -71,6 +71,30 @@ class RaftDataParallelTest {
         assertTrue(resumeErr.contains("checkpointed with 2 process(es)") && resumeErr.contains("resumed with 1"), resumeErr);
     }
 
+    /** With LoRA only the adapter trains: the fingerprint covers it, so it changes stage by stage and agrees across ranks. */
+    @Test
+    void twoProcessesWithLoraKeepIdenticalAdapters(@TempDir Path tmp) throws Exception {
+        Path cfg = RaftRunTest.arithConfig(tmp, 64, 16, "{k: 4, temperature: 1.0, max_new_tokens: 6}",
+                "{epochs: 1, lr: 0.005, batch_size: 16, lora: {r: 4, alpha: 8}}",
+                "{stages: 2, batch_prompts: 16, ranking: {mode: local, m: 1}}");
+        Path two = tmp.resolve("two");
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "launch", "--nproc-per-node", "2",
+                "--master-port", String.valueOf(port), "--timeout", "60", "align", "--config", cfg.toString(),
+                "--out", two.toString());
+        assertEquals(0, code, out + "\n" + err);
+        for (int stage = 1; stage <= 2; stage++) {
+            assertEquals(fingerprint(err.toString(), 0, stage), fingerprint(err.toString(), 1, stage), "stage " + stage);
+        }
+        assertTrue(!fingerprint(err.toString(), 0, 1).equals(fingerprint(err.toString(), 0, 2)),
+                "the adapter trained and the fingerprint sees it (the base weights are frozen)");
+        assertTrue(Files.exists(two.resolve("checkpoint/adapter_model.safetensors")), "rank 0 wrote the adapter");
+    }
+
     private static String fingerprint(String log, int rank, int stage) {
         Matcher m = Pattern.compile("\\[rank " + rank + "] raftj: rank " + rank + " of 2: weights after stage " + stage
                 + ": fingerprint (\\S+)").matcher(log);
