@@ -4,16 +4,12 @@ import dev.raftj.config.ConfigLoader;
 import dev.raftj.config.GrpoConfig;
 import dev.raftj.config.RunConfig;
 import dev.raftj.core.UserError;
-import dev.raftj.data.Prompt;
 import dev.raftj.dist.World;
-import dev.raftj.generate.Generator;
-import dev.raftj.reward.RewardGuard;
 import dev.raftj.torch.Torch;
 import dev.raftj.train.Advantages;
 import dev.raftj.train.SftStep;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.global.torch;
@@ -33,10 +29,7 @@ public final class GrpoStageChild {
             AlignmentSetup setup = new AlignmentSetup(c, null, cfgFile.getParent());
             Grpo grpo = new Grpo(setup, RunState.follower(out, c, world.size()), line -> { }, world);
             SftStep trainer = grpo.trainer();
-            List<Prompt> batch = setup.train().subList(0, c.grpo().batchPrompts());
-            SampleBatch all = SampleBatch.draw(setup, new Generator(setup.policy(), c.sampling().batchSize()),
-                    new RewardGuard(setup.reward(), c.onRewardError()), batch, 99L, false, new Timer());
-            SampleBatch mine = PpoStageChild.shard(all, world);
+            SampleBatch mine = StageChildren.shard(StageChildren.globalBatch(setup, c.grpo().batchPrompts()), world);
             GrpoConfig g = c.grpo();
             for (int stage = 1; stage <= 2; stage++) {
                 GrpoConfig gs = stage == 1 ? g : new GrpoConfig(g.stages(), g.batchPrompts(), g.lr(), g.gradClip(),

@@ -3,17 +3,10 @@ package dev.raftj.align;
 import dev.raftj.config.ConfigLoader;
 import dev.raftj.config.RunConfig;
 import dev.raftj.core.UserError;
-import dev.raftj.data.Prompt;
-import dev.raftj.dist.Shards;
 import dev.raftj.dist.World;
-import dev.raftj.generate.Generator;
-import dev.raftj.reward.RewardGuard;
-import dev.raftj.reward.Scored;
 import dev.raftj.torch.Torch;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.global.torch;
@@ -35,10 +28,8 @@ public final class PpoStageChild {
             RunState state = RunState.follower(out, c, world.size());
             Ppo ppo = new Ppo(setup, state, line -> { }, world);
             Ppo.Learner learner = ppo.learner();
-            List<Prompt> batch = setup.train().subList(0, c.ppo().batchPrompts());
-            SampleBatch all = SampleBatch.draw(setup, new Generator(setup.policy(), c.sampling().batchSize()),
-                    new RewardGuard(setup.reward(), c.onRewardError()), batch, 99L, false, new Timer());
-            SampleBatch mine = shard(all, world);
+            SampleBatch all = StageChildren.globalBatch(setup, c.ppo().batchPrompts());
+            SampleBatch mine = StageChildren.shard(all, world);
             for (int stage = 1; stage <= 2; stage++) {
                 Ppo.Trained t = ppo.train(mine, learner.critic(), learner.trainer(), 0.05, stage, new Timer());
                 StageMetrics.Adversarial a = setup.adversarial().afterStage(all, c.seed(), stage);
@@ -54,19 +45,5 @@ public final class PpoStageChild {
             System.out.println("raftj: error: " + e.getMessage());
             System.exit(1);
         }
-    }
-
-    /** The rows of this rank's prompts (prompt-major: K rows per prompt). */
-    static SampleBatch shard(SampleBatch all, World world) {
-        int k = all.promptIds().size() / all.promptCount();
-        int[] r = Shards.range(all.promptCount(), world.rank(), world.size());
-        int from = r[0] * k, to = r[1] * k;
-        Responses x = all.responses();
-        Responses rs = new Responses(x.texts().subList(from, to), x.tokens().subList(from, to),
-                Arrays.copyOfRange(x.logprobSums(), from, to), Arrays.copyOfRange(x.cut(), from, to));
-        Scored s = all.scored();
-        return new SampleBatch(new ArrayList<>(all.promptTexts().subList(from, to)), new ArrayList<>(all.promptIds().subList(from, to)),
-                rs, new Scored(Arrays.copyOfRange(s.rewards(), from, to), Arrays.copyOfRange(s.valid(), from, to), 0, 0),
-                null, null, r[1] - r[0]);
     }
 }

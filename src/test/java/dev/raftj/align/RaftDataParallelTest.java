@@ -32,15 +32,8 @@ class RaftDataParallelTest {
     @Test
     void twoProcessesKeepIdenticalWeightsAndLandWithOneProcess(@TempDir Path tmp) throws Exception {
         Path cfg = config(tmp), two = tmp.resolve("two"), one = tmp.resolve("one");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
         StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "launch", "--nproc-per-node", "2",
-                "--master-port", String.valueOf(port), "--timeout", "60", "align", "--config", cfg.toString(),
-                "--out", two.toString());
-        assertEquals(0, code, out + "\n" + err);
+        launchTwo(cfg, two, out, err);
         assertTrue(out.toString().contains("[rank 0] raft: 6 stages") && out.toString().contains("(2 processes, data-parallel)"),
                 "rank 0 prints the run, prefixed: " + out);
         assertTrue(!out.toString().contains("[rank 1] [#"), "only rank 0 prints progress: " + out);
@@ -78,21 +71,26 @@ class RaftDataParallelTest {
                 "{epochs: 1, lr: 0.005, batch_size: 16, lora: {r: 4, alpha: 8}}",
                 "{stages: 2, batch_prompts: 16, ranking: {mode: local, m: 1}}");
         Path two = tmp.resolve("two");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
         StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "launch", "--nproc-per-node", "2",
-                "--master-port", String.valueOf(port), "--timeout", "60", "align", "--config", cfg.toString(),
-                "--out", two.toString());
-        assertEquals(0, code, out + "\n" + err);
+        launchTwo(cfg, two, out, err);
         for (int stage = 1; stage <= 2; stage++) {
             assertEquals(fingerprint(err.toString(), 0, stage), fingerprint(err.toString(), 1, stage), "stage " + stage);
         }
         assertTrue(!fingerprint(err.toString(), 0, 1).equals(fingerprint(err.toString(), 0, 2)),
                 "the adapter trained and the fingerprint sees it (the base weights are frozen)");
         assertTrue(Files.exists(two.resolve("checkpoint/adapter_model.safetensors")), "rank 0 wrote the adapter");
+    }
+
+    /** {@code raftj launch --nproc-per-node 2 align --config CFG --out DIR} on a free port; it must succeed. */
+    private static void launchTwo(Path cfg, Path dir, StringWriter out, StringWriter err) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "launch", "--nproc-per-node", "2",
+                "--master-port", String.valueOf(port), "--timeout", "60", "align", "--config", cfg.toString(),
+                "--out", dir.toString());
+        assertEquals(0, code, out + "\n" + err);
     }
 
     private static String fingerprint(String log, int rank, int stage) {

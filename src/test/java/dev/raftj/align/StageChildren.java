@@ -4,11 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.raftj.config.RunConfig;
 import dev.raftj.dist.ChildJvms;
+import dev.raftj.dist.Shards;
+import dev.raftj.dist.World;
+import dev.raftj.generate.Generator;
+import dev.raftj.reward.RewardGuard;
+import dev.raftj.reward.Scored;
 import java.io.DataInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -109,5 +116,43 @@ final class StageChildren {
         StringBuilder sizes = new StringBuilder();
         for (var w : weights) sizes.append(w.numel()).append('\n');
         Files.writeString(out.resolve("sizes.txt"), sizes.toString());
+    }
+
+    /**
+     * The first {@code prompts} training prompts' samples, drawn with one fixed seed (99), so every
+     * process, whatever its world size, holds the same global batch.
+     */
+    static SampleBatch globalBatch(AlignmentSetup setup, int prompts) {
+        RunConfig c = setup.config();
+        return SampleBatch.draw(setup, new Generator(setup.policy(), c.sampling().batchSize()),
+                new RewardGuard(setup.reward(), c.onRewardError()), setup.train().subList(0, prompts), 99L, false, new Timer());
+    }
+
+    /** The rows of this rank's prompts (prompt-major: K rows per prompt). */
+    static SampleBatch shard(SampleBatch all, World world) {
+        int k = all.promptIds().size() / all.promptCount();
+        int[] r = Shards.range(all.promptCount(), world.rank(), world.size());
+        int from = r[0] * k, to = r[1] * k;
+        Responses x = all.responses();
+        Responses rs = new Responses(x.texts().subList(from, to), x.tokens().subList(from, to),
+                Arrays.copyOfRange(x.logprobSums(), from, to), Arrays.copyOfRange(x.cut(), from, to));
+        Scored s = all.scored();
+        return new SampleBatch(new ArrayList<>(all.promptTexts().subList(from, to)), new ArrayList<>(all.promptIds().subList(from, to)),
+                rs, new Scored(Arrays.copyOfRange(s.rewards(), from, to), Arrays.copyOfRange(s.valid(), from, to), 0, 0),
+                null, null, r[1] - r[0]);
+    }
+
+    /**
+     * One stage of a 5-prompt × 4-sample batch on ranks holding 3 and 2 prompts: both ranks report
+     * the same figures, and those equal the lone process's ({@code what} names the other figures).
+     */
+    static void assertShardsAgreeWithOneProcess(String alone, String rank0, String rank1, int stage, String what) {
+        String[] a = figures(alone, stage), r0 = figures(rank0, stage), r1 = figures(rank1, stage);
+        assertEquals("20", a[0]);
+        assertEquals("12", r0[0], "rank 0 holds 3 prompts' rows");
+        assertEquals("8", r1[0], "rank 1 holds 2 prompts' rows");
+        assertEquals(r0[1] + r0[2], r1[1] + r1[2], "both ranks report the same figures");
+        assertClose(numbers(a[1]), numbers(r0[1]), "stage " + stage + " step losses");
+        assertClose(numbers(a[2]), numbers(r0[2]), "stage " + stage + " " + what);
     }
 }
