@@ -32,8 +32,8 @@ class GrpoDataParallelEqualityTest {
             assertEquals(0, idleSteps(alone, stage));
             assertTrue(idleSteps(rank0, stage) + idleSteps(rank1, stage) > 0, "some minibatch lies on one rank only");
         }
-        // 2 stages × 2 iterations × 10 minibatches AdamW steps of lr 3e-4 move weights by up to ~1e-2
-        StageChildren.assertSameWeights(tmp, 3e-5);
+        // 2 stages × 2 iterations × 10 minibatches = 40 AdamW steps of lr 3e-4: no weight moves more than 40 × lr
+        StageChildren.assertSameWeights(tmp, 3e-5, 40 * 3e-4);
     }
 
     private static int idleSteps(String output, int stage) {

@@ -30,7 +30,7 @@ class PpoDataParallelTest {
         for (int stage = 1; stage <= 2; stage++) {
             StageChildren.assertShardsAgreeWithOneProcess(alone, rank0, rank1, stage, "pg vf clip akl kl rowkl ev disc acc");
         }
-        // 2 stages × 2 epochs × 3 minibatches AdamW steps of lr 3e-4 move weights by up to ~4e-3
-        StageChildren.assertSameWeights(tmp, 3e-5);
+        // 2 stages × 2 epochs × 3 minibatches = 12 AdamW steps of lr 3e-4: no weight moves more than 12 × lr
+        StageChildren.assertSameWeights(tmp, 3e-5, 12 * 3e-4);
     }
 }

@@ -63,39 +63,53 @@ final class StageChildren {
         return out.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
+    /**
+     * Equal within float32 noise as AdamW amplifies it: the first steps move every weight by ~lr
+     * whatever its gradient's size, so a rounding difference in a gradient of ~0 changes a loss
+     * several optimizer steps later by up to ~2e-4 (seen on one CPU, not on another). A real
+     * weighting bug moves them by ~1e-2 or more (GRPO with rows instead of tokens: 0.030 vs 0.099).
+     */
     static void assertClose(double[] expected, double[] actual, String what) {
         assertEquals(expected.length, actual.length, what);
         for (int i = 0; i < expected.length; i++) {
-            assertTrue(Math.abs(expected[i] - actual[i]) <= 1e-5 + 1e-4 * Math.abs(expected[i]),
+            assertTrue(Math.abs(expected[i] - actual[i]) <= 5e-4 + 1e-4 * Math.abs(expected[i]),
                     what + ": figure " + i + ": one process " + expected[i] + ", two " + actual[i]);
         }
     }
 
     /**
-     * The replicas are identical and within {@code tolerance} of the lone process's weights,
-     * GPT-2's fused key bias left out: its true gradient is 0 (softmax ignores a shift shared by all
-     * keys), and AdamW (eps 1e-8) turns its float rounding noise into steps of up to ~lr in any
-     * process, whatever the summation order (see SftStepChild).
+     * The replicas are identical, and the lone process's weights equal theirs within {@code tolerance}
+     * except for at most 1 in 10,000 weights, which may differ by up to {@code outlier}. Those are the
+     * weights whose true gradient is ~0 in some step: AdamW (eps 1e-8) turns the gradient's float
+     * rounding noise, which depends on the summation order, into a step of up to ~lr in either
+     * direction. GPT-2's fused key bias is always one (softmax ignores a shift shared by all keys:
+     * see SftStepChild) and is left out; on one CPU, one V weight out of 237,120 was another (3.2e-4
+     * after 40 steps of lr 3e-4, the next largest difference 2e-5).
      */
-    static void assertSameWeights(Path dir, double tolerance) throws Exception {
+    static void assertSameWeights(Path dir, double tolerance, double outlier) throws Exception {
         float[] w1 = weights(dir, 1, 0), w20 = weights(dir, 2, 0), w21 = weights(dir, 2, 1);
         assertArrayEquals(w20, w21, "the replicas are identical");
         int hidden = dev.raftj.model.ModelConfig.load(dev.raftj.tasks.Tasks.get("arith").policy()).hidden;
         List<String> sizes = Files.readAllLines(dir.resolve("sizes.txt"));
         double maxDiff = 0;
+        long compared = 0, over = 0;
         String where = "";
         for (int j = 0, from = 0; j < sizes.size(); from += Integer.parseInt(sizes.get(j)), j++) {
             int n = Integer.parseInt(sizes.get(j));
             for (int i = 0; i < n; i++) {
                 if (n == 3 * hidden && i >= hidden && i < 2 * hidden) continue;
                 double d = Math.abs(w1[from + i] - w20[from + i]);
+                compared++;
+                if (d > tolerance) over++;
                 if (d > maxDiff) {
                     maxDiff = d;
                     where = "tensor " + j + " (" + n + " values) element " + i;
                 }
             }
         }
-        assertTrue(maxDiff < tolerance, "2 processes = 1 process on the same batch; max |Δw| " + maxDiff + " at " + where);
+        assertTrue(over <= compared / 10_000, "2 processes = 1 process on the same batch: " + over + " of " + compared
+                + " weights differ by more than " + tolerance + " (max |Δw| " + maxDiff + " at " + where + ")");
+        assertTrue(maxDiff <= outlier, "2 processes = 1 process on the same batch; max |Δw| " + maxDiff + " at " + where);
     }
 
     private static float[] weights(Path dir, int world, int rank) throws Exception {
