@@ -33,6 +33,10 @@ if [[ ! -f "$SRC/target/deps.cp" || "$SRC/pom.xml" -nt "$SRC/target/deps.cp" ]];
   (cd "$SRC" && mvn -o -q -B dependency:build-classpath -Dmdep.includeScope=runtime \
       -Dmdep.outputFile="$SRC/target/deps.cp" >&2)
 fi
+# raftj's CPU kernels where the tree has them (Maven's native step, skipped above with CUDA)
+if [[ -f "$SRC/cmake/build-cpu.sh" ]]; then
+  bash "$SRC/cmake/build-cpu.sh" "$SRC" "$SRC/target" "$SRC/target/classes:$(cat "$SRC/target/deps.cp")" >&2
+fi
 OUT="${BENCH_OUT:-$SRC/target/bench-classes}"
 rm -rf "$OUT" && mkdir -p "$OUT"
 # SRC's own benchmarks by default; BENCH_SRC="DIR..." compiles other benchmark sources against SRC

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# build-native.sh: builds raftj's CUDA kernels (libraftj_kernels.so, static CUDA runtime) and,
-# when the Java classes are compiled, their JavaCPP JNI glue next to NativeKernels.class, so the
-# jar carries both. Where nvcc is not found it says so and succeeds: the CUDA path is then absent.
+# build-native.sh: builds raftj's CPU kernels first (build-cpu.sh, wherever a C++ compiler is
+# found), then its CUDA kernels (libraftj_kernels.so, static CUDA runtime) and, when the Java
+# classes are compiled, their JavaCPP JNI glue next to NativeKernels.class, so the jar carries
+# both. Where nvcc is not found it says so and succeeds: the CUDA path is then absent.
 #
 #   cmake/build-native.sh [basedir] [target dir] [Java classpath holding javacpp.jar]
 #
@@ -16,9 +17,10 @@ target=${2:-$base/target}
 classpath=${3:-}
 
 if [[ "${RAFTJ_SKIP_NATIVE:-0}" == 1 ]]; then
-  echo "raftj: RAFTJ_SKIP_NATIVE=1, CUDA kernels skipped"
+  echo "raftj: RAFTJ_SKIP_NATIVE=1, CPU and CUDA kernels skipped"
   exit 0
 fi
+bash "$(dirname "$0")/build-cpu.sh" "$base" "$target" "$classpath"
 nvcc=$(command -v nvcc || true)
 if [[ -z "$nvcc" && -x /usr/local/cuda/bin/nvcc ]]; then nvcc=/usr/local/cuda/bin/nvcc; fi
 if [[ -z "$nvcc" ]]; then

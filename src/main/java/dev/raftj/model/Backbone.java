@@ -229,28 +229,14 @@ public abstract class Backbone {
     protected static Tensor attend(Tensor q, Tensor k, Tensor v, Tensor mask, double scale, double dropoutP) {
         boolean grouped = q.size(1) != k.size(1);
         if (q.size(2) == 1 && dropoutP == 0 && !q.requires_grad() && Torch.dtype(q) == torch.ScalarType.Float) {
-            return attendOneQuery(q, k, v, mask, scale);
+            // decoding: one query per row over the cache (LibTorch's SDPA makes two tiny BLAS calls per row and head)
+            return DecodeAttention.applies(q, k) ? DecodeAttention.attend(q, k, v, mask, scale)
+                    : DecodeAttention.reference(q, k, v, mask, scale);
         }
         Tensor out = torch.scaled_dot_product_attention(q, k, v, new TensorOptional(mask), dropoutP, false,
                 new DoubleOptional(scale), grouped);
         long b = q.size(0), h = q.size(1), t = q.size(2), d = q.size(3);
         return out.transpose(1, 2).reshape(b, t, h * d);
-    }
-
-    /**
-     * Decoding's attention (one new query per row) as broadcast multiply + sum: LibTorch's CPU SDPA
-     * spends two tiny BLAS calls per (row, head) slice, which at 124M decode (64 rows × 12 heads ×
-     * ~40 keys) took 37.5 ms of a ~190 ms step against 27.5 ms this way (DecodeProfile).
-     */
-    private static Tensor attendOneQuery(Tensor q, Tensor k, Tensor v, Tensor mask, double scale) {
-        // grouped heads: query head h reads key/value head h / g (LibTorch's enable_gqa, HF's repeat_kv)
-        long b = q.size(0), h = q.size(1), d = q.size(3), kvHeads = k.size(1), g = h / kvHeads, keys = k.size(2);
-        Tensor qs = q.view(b, kvHeads, g, 1, d);
-        Tensor scores = qs.mul(k.unsqueeze(2)).sum(new long[] {4}, false, null).mul_(new Scalar(scale)); // [B, Hkv, g, L]
-        // mask [B, 1, 1, L]: false for padding keys
-        scores.masked_fill_(mask.view(b, 1, 1, keys).logical_not(), new Scalar(Double.NEGATIVE_INFINITY));
-        Tensor probs = scores.softmax(3);
-        return probs.unsqueeze(4).mul(v.unsqueeze(2)).sum(new long[] {3}, false, null).reshape(b, 1, h * d);
     }
 
     protected Tensor w(String name) {

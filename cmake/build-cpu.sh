@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# build-cpu.sh: builds raftj's hand-written CPU kernels (libraftj_cpu.so from src/main/native/cpu)
+# and, when the Java classes are compiled, CpuKernels' JavaCPP JNI glue next to CpuKernels.class,
+# wherever a C++ compiler is found. Without one it says so and succeeds: raftj then uses LibTorch
+# ops for the same work. Writes target/native/cpu-kernels.status ("built" or why not), which the
+# tests read to know whether the kernels must be there.
+#
+#   cmake/build-cpu.sh [basedir] [target dir] [Java classpath holding javacpp.jar]
+#
+# build-native.sh runs it first (Maven's process-classes). Environment: CXX (default c++).
+set -euo pipefail
+
+base=$(cd "${1:-$(dirname "$0")/..}" && pwd)
+target=${2:-$base/target}
+classpath=${3:-}
+src=$base/src/main/native/cpu
+lib=$target/native/lib
+status=$target/native/cpu-kernels.status
+mkdir -p "$lib"
+
+cxx=${CXX:-$(command -v c++ || command -v g++ || true)}
+if [[ -z "$cxx" ]]; then
+  echo "raftj: no C++ compiler found, CPU kernels skipped (LibTorch ops are used instead)"
+  echo "skipped: no C++ compiler" >"$status"
+  exit 0
+fi
+
+so=$lib/libraftj_cpu.so
+newest=$(ls -t "$src"/*.cpp "$src"/*.h | head -1)
+if [[ ! -f "$so" || "$so" -ot "$newest" || "$so" -ot "$0" ]]; then
+  # -fno-trapping-math lets the softmax's clamp vectorize; the kernels' own summation order is
+  # fixed in the source, so no reassociating flag (-ffast-math) is used.
+  "$cxx" -O3 -std=c++17 -fno-trapping-math -fPIC -fvisibility=hidden -DRAFTJ_BUILDING=1 -shared \
+    -o "$so" "$src"/*.cpp
+  echo "raftj: libraftj_cpu.so built ($lib)"
+fi
+
+classes=$target/classes
+cls=$classes/dev/raftj/kernels/CpuKernels.class
+if [[ ! -f "$cls" || -z "$classpath" ]]; then
+  echo "raftj: CpuKernels.class or classpath missing, CPU kernels' JNI glue not built"
+  echo "skipped: no JNI glue" >"$status"
+  exit 0
+fi
+java=java
+if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then java=$JAVA_HOME/bin/java; fi
+platform_dir=$classes/dev/raftj/kernels/linux-x86_64
+case "$(uname -m)" in aarch64) platform_dir=$classes/dev/raftj/kernels/linux-arm64 ;; esac
+jni=$platform_dir/libjniCpuKernels.so
+if [[ ! -f "$jni" || "$jni" -ot "$cls" || "$jni" -ot "$so" ]]; then
+  start=$(date +%s)
+  "$java" -cp "$classpath" org.bytedeco.javacpp.tools.Builder -classpath "$classes" \
+    -Dplatform.includepath="$src" -Dplatform.linkpath="$lib" -copylibs dev.raftj.kernels.CpuKernels
+  echo "raftj: CPU kernels' JNI glue built in $(( $(date +%s) - start )) s ($platform_dir)"
+fi
+echo "built" >"$status"

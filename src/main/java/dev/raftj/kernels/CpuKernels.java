@@ -1,0 +1,57 @@
+package dev.raftj.kernels;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Name;
+import org.bytedeco.javacpp.annotation.Platform;
+
+/**
+ * JavaCPP binding of {@code src/main/native/cpu/raftj_cpu.h}: raftj's hand-written CPU kernels,
+ * static native methods over raw host addresses ({@code long}), sizes and scalars. They start no
+ * threads; callers split the work. {@code cmake/build-native.sh} builds {@code libraftj_cpu.so} and
+ * this class's JNI glue wherever a C++ compiler is found (with or without CUDA). Where they are
+ * absent this class still loads: {@link #loaded()} is false, and callers use LibTorch ops instead.
+ */
+@Platform(include = "raftj_cpu.h", link = "raftj_cpu")
+public final class CpuKernels {
+    public static final int OK = 0;
+
+    private static final Throwable LOAD_ERROR = load();
+
+    private CpuKernels() {}
+
+    private static Throwable load() {
+        if (Boolean.getBoolean("raftj.cpu.kernels.off")) return new UnsupportedOperationException("raftj.cpu.kernels.off is set");
+        try {
+            Loader.load(CpuKernels.class);
+            return null;
+        } catch (Throwable t) { // UnsatisfiedLinkError, missing JavaCPP platform jar, anything else
+            return t;
+        }
+    }
+
+    /** True when the native library and its JNI glue loaded (and -Draftj.cpu.kernels.off is not set). */
+    public static boolean loaded() {
+        return LOAD_ERROR == null;
+    }
+
+    /** Why they did not load, or null. */
+    public static Throwable loadError() {
+        return LOAD_ERROR;
+    }
+
+    /** Throws naming {@code op} unless {@code status} is {@link #OK}. */
+    public static void check(int status, String op) {
+        if (status != OK) throw new IllegalArgumentException(op + ": invalid arguments (status " + status + ")");
+    }
+
+    /** See raftj_cpu.h: one query per (row, head) pair in [from, to) over the cached keys. */
+    @Name("raftj_cpu_decode_attention")
+    public static native int decodeAttention(@Cast("const float*") long q, @Cast("const float*") long k,
+                                             @Cast("const float*") long v, @Cast("const uint8_t*") long visible,
+                                             @Cast("float*") long out, int heads, int kvHeads, int keys, int dim,
+                                             @Cast("int64_t") long kRow, @Cast("int64_t") long kHead,
+                                             @Cast("int64_t") long kKey, @Cast("int64_t") long vRow,
+                                             @Cast("int64_t") long vHead, @Cast("int64_t") long vKey, float scale,
+                                             @Cast("int64_t") long from, @Cast("int64_t") long to);
+}

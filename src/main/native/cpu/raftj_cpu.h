@@ -1,0 +1,45 @@
+/*
+ * raftj_cpu.h: the C ABI of raftj's hand-written CPU kernels (plain C functions over host
+ * pointers, sizes and scalars, called through JavaCPP by dev.raftj.kernels.CpuKernels).
+ *   - every function returns RAFTJ_CPU_OK (0) or RAFTJ_CPU_ERR_INVALID_ARGUMENT;
+ *   - a function works on the index range it is given and starts no threads: the caller splits
+ *     the work over its own threads (Java's), so no second OpenMP runtime competes with LibTorch's.
+ */
+#ifndef RAFTJ_CPU_H
+#define RAFTJ_CPU_H
+
+#include <stdint.h>
+
+#if defined(RAFTJ_BUILDING) && defined(__GNUC__)
+#define RAFTJ_CPU_API __attribute__((visibility("default")))
+#else
+#define RAFTJ_CPU_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RAFTJ_CPU_OK 0
+#define RAFTJ_CPU_ERR_INVALID_ARGUMENT 1
+
+/*
+ * Decoding's attention: one query per (row, head) over the cached keys, float32.
+ * For pairs p in [from, to) (p = row * heads + head), with g = heads / kv_heads and kv = head / g:
+ *   s_j = scale * <q[p], k[row, kv, j]>, over keys j with visible[row * keys + j] != 0,
+ *   out[p] = sum_j softmax(s)_j * v[row, kv, j]
+ * q and out are contiguous [rows, heads, dim]; visible is [rows, keys] bytes with at least one
+ * non-zero per row; k and v are addressed by their element strides (row, head, key; dim is
+ * contiguous), so the KV cache's views over its capacity need no copy.
+ */
+RAFTJ_CPU_API int raftj_cpu_decode_attention(const float* q, const float* k, const float* v,
+                                             const uint8_t* visible, float* out, int heads, int kv_heads,
+                                             int keys, int dim, int64_t k_row, int64_t k_head, int64_t k_key,
+                                             int64_t v_row, int64_t v_head, int64_t v_key, float scale,
+                                             int64_t from, int64_t to);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
