@@ -57,7 +57,8 @@ public final class DecodeProfile {
         long v = model.config().vocabSize;
         double[] gemm = new double[reps], sdpa = new double[reps], elementwise = new double[reps],
                 sample = new double[reps], finite = new double[reps], copy = new double[reps],
-                sdpaNoMask = new double[reps], math = new double[reps], elementwiseAttn = new double[reps];
+                sdpaNoMask = new double[reps], math = new double[reps], elementwiseAttn = new double[reps], kernel = new double[reps];
+        java.lang.reflect.Method decodeAttention = decodeAttention();
         try (PointerScope s = new PointerScope(); InferenceMode im = new InferenceMode()) {
             torch.manual_seed(1);
             Tensor x = torch.randn(rows, 1, d).mul(new Scalar(0.5));
@@ -143,6 +144,15 @@ public final class DecodeProfile {
                 }
                 elementwiseAttn[i] = (System.nanoTime() - t) / 1e6;
                 t = System.nanoTime();
+                for (int l = 0; l < 12 && decodeAttention != null; l++) {
+                    try (PointerScope ls = new PointerScope()) {
+                        decodeAttention.invoke(null, q, cacheK.narrow(2, 0, keys), cacheV.narrow(2, 0, keys), mask, 0.125);
+                    } catch (ReflectiveOperationException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+                kernel[i] = decodeAttention == null ? Double.NaN : (System.nanoTime() - t) / 1e6;
+                t = System.nanoTime();
                 for (int l = 0; l < 12; l++) {
                     try (PointerScope ls = new PointerScope()) {
                         Tensor a = torch.layer_norm(x, new long[] {d}, new TensorOptional(lnW), new TensorOptional(lnB), 1e-5, false);
@@ -176,6 +186,22 @@ public final class DecodeProfile {
                 + " | sample %.1f | finite check %.1f | logits copy %.1f | sum %.1f | unexplained %.1f%n",
                 med(gemm), med(sdpa), med(elementwise), med(sample), med(finite), med(copy), parts, decodeStep - parts);
         alternatives(sdpaNoMask, math, elementwiseAttn);
+        System.out.printf(Locale.ROOT, "raftj's decode attention (what decoding runs) x12 per step, ms: %.1f%n", med(kernel));
+    }
+
+    /** DecodeAttention.attend when this build has it and its CPU kernel loaded (older builds: null). */
+    private static java.lang.reflect.Method decodeAttention() {
+        try {
+            Class<?> c = Class.forName("dev.raftj.model.DecodeAttention");
+            java.lang.reflect.Method applies = c.getDeclaredMethod("applies", Tensor.class, Tensor.class);
+            java.lang.reflect.Method attend = c.getDeclaredMethod("attend", Tensor.class, Tensor.class, Tensor.class, Tensor.class, double.class);
+            applies.setAccessible(true);
+            attend.setAccessible(true);
+            Tensor probe = torch.zeros(1, 1, 1, 8);
+            return (Boolean) applies.invoke(null, probe, probe) ? attend : null;
+        } catch (ReflectiveOperationException e) {
+            return null;
+        }
     }
 
     static void alternatives(double[] noMask, double[] math, double[] elementwise) {
