@@ -22,12 +22,14 @@ public final class Torch {
 
     /**
      * GEMMs of at least this many multiply-adds run on {@link #init}'s threads inside OpenBLAS;
-     * smaller ones on one thread. Measured here (2 cores): a [64×768]·[768×3072] product (151M)
-     * runs ~2× faster on 2 BLAS threads, while the tiny models' products (≤ 17M, ≤ 0.3 ms each)
-     * gain little and a second BLAS thread cost them up to 4× end to end; 32M is where one
-     * product takes about a millisecond on one core, so a worker's wake-up (tens of µs) is noise.
+     * smaller ones on one thread. Measured on this machine kind (2 cores, benchmarks/BlasThreads,
+     * results in benchmarks/results/blas-threads-2026-12-02/): a second BLAS thread makes
+     * [512×64]·[64×256] (8.4M, tiny decode) and [64×768]·[768×3072] (151M, 124M decode) 1.7-1.9×
+     * faster, 4.2M 1.2×, 1-2M 1.15×, while at ≤ 0.5M it gains nothing or loses (a worker's wake-up
+     * is tens of µs). An earlier 32M threshold was set after a second thread with OpenBLAS's default
+     * sleep timeout had cost the tiny models 4×; with the launcher's OPENBLAS_THREAD_TIMEOUT=4 it does not.
      */
-    public static final long BLAS_PARALLEL_MACS = 1L << 25;
+    public static final long BLAS_PARALLEL_MACS = 1L << 22;
 
     private Torch() {}
 
