@@ -4,9 +4,9 @@
 // [rows, heads, keys, dim] temporaries (broadcast multiply + sum); the reference in LibTorch ops
 // is DecodeAttention.reference, and OneQueryAttentionTest compares the two with SDPA.
 #include "raftj_cpu.h"
+#include "exp_nonpositive.h"
 
 #include <cmath>
-#include <cstring>
 #include <vector>
 
 namespace {
@@ -20,29 +20,6 @@ inline float dot(const float* a, const float* b, int n) {
     for (int l = 0; l < 8; l++) acc[l] += a[x + l] * b[x + l];
   for (; x < n; x++) acc[0] += a[x] * b[x];
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
-
-// e^x for x <= 0 (a softmax's shifted scores) without a branch or a call, so the loop over the keys
-// vectorizes (with -fno-trapping-math): Cephes' expf, range reduction by ln 2 in two parts and a
-// degree-6 polynomial; measured against double exp on [-87, 0] in steps of 7e-4: relative error at
-// most 7.9e-8. Below -88 (a masked key's -inf included) it returns exactly 0: n = -127 makes the
-// power of two's bits 0.
-inline float exp_nonpositive(float x) {
-  x = x > -88.0f ? x : -88.0f;
-  // n = x / ln 2 rounded to the nearest integer: adding and removing 1.5 * 2^23 drops the fraction
-  const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-  const float r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.0f;
-  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;  // 2^n for n in [-126, 0]; +0.0 for n = -127
-  float power;
-  std::memcpy(&power, &bits, sizeof power);
-  return p * power;
 }
 
 // Built twice, for AVX2 + FMA and for any x86-64; the loader picks one for the machine (ifunc).
@@ -71,7 +48,7 @@ void attend_range(const float* q, const float* k, const float* v, const uint8_t*
       weights[j] = s;
       if (s > max) max = s;
     }
-    for (int j = 0; j < keys; j++) weights[j] = exp_nonpositive(weights[j] - max);  // masked: e^-inf = 0
+    for (int j = 0; j < keys; j++) weights[j] = raftj::exp_nonpositive(weights[j] - max);  // masked: e^-inf = 0
     float sum = 0;
     for (int j = 0; j < keys; j++) sum += weights[j];
     for (int x = 0; x < dim; x++) acc[x] = 0;

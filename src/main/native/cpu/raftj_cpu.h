@@ -38,6 +38,15 @@ RAFTJ_CPU_API int raftj_cpu_decode_attention(const float* q, const float* k, con
                                              int64_t v_row, int64_t v_head, int64_t v_key, float scale,
                                              int64_t from, int64_t to);
 
+/*
+ * Activations of forwards without a gradient, over the elements [from, to) of contiguous float32
+ * arrays (out may be x itself):
+ *   gelu_tanh: out = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))   (HF's gelu_new, GPT-2)
+ *   silu_mul:  out = gate * sigmoid(gate) * up                          (Llama's MLP, before down_proj)
+ */
+RAFTJ_CPU_API int raftj_cpu_gelu_tanh(const float* x, float* out, int64_t from, int64_t to);
+RAFTJ_CPU_API int raftj_cpu_silu_mul(const float* gate, const float* up, float* out, int64_t from, int64_t to);
+
 #ifdef __cplusplus
 }
 #endif

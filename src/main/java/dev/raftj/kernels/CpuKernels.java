@@ -54,4 +54,14 @@ public final class CpuKernels {
                                              @Cast("int64_t") long kKey, @Cast("int64_t") long vRow,
                                              @Cast("int64_t") long vHead, @Cast("int64_t") long vKey, float scale,
                                              @Cast("int64_t") long from, @Cast("int64_t") long to);
+
+    /** See raftj_cpu.h: GPT-2's tanh GELU over the elements [from, to). */
+    @Name("raftj_cpu_gelu_tanh")
+    public static native int geluTanh(@Cast("const float*") long x, @Cast("float*") long out,
+                                      @Cast("int64_t") long from, @Cast("int64_t") long to);
+
+    /** See raftj_cpu.h: SiLU(gate) · up over the elements [from, to). */
+    @Name("raftj_cpu_silu_mul")
+    public static native int siluMul(@Cast("const float*") long gate, @Cast("const float*") long up,
+                                     @Cast("float*") long out, @Cast("int64_t") long from, @Cast("int64_t") long to);
 }

@@ -85,8 +85,8 @@ final class Gpt2Backbone extends Backbone {
         double scale = 1.0 / Math.sqrt(hd);
         if (config.scaleAttnByInverseLayerIdx) scale /= (i + 1);
         x = x.add(residDropout(conv1d(attend(q, k, v, mask, scale, attnDropoutP()), p + "attn.c_proj")));
-        Tensor hidden = torch.gelu(conv1d(layerNorm(x, p + "ln_2"), p + "mlp.c_fc"),
-                config.activation.equals("gelu") ? "none" : "tanh");
+        Tensor fc = conv1d(layerNorm(x, p + "ln_2"), p + "mlp.c_fc");
+        Tensor hidden = config.activation.equals("gelu") ? torch.gelu(fc, "none") : Activations.geluTanh(fc);
         return x.add(residDropout(conv1d(hidden, p + "mlp.c_proj")));
     }
 

@@ -98,8 +98,8 @@ final class LlamaBackbone extends Backbone {
         }
         x = x.add(linear(attend(q, k, v, mask, 1.0 / Math.sqrt(hd), attnDropoutP()), p + "self_attn.o_proj"));
         h = rmsNorm(x, p + "post_attention_layernorm.weight");
-        Tensor gate = torch.silu(linear(h, p + "mlp.gate_proj"));
-        return x.add(linear(gate.mul(linear(h, p + "mlp.up_proj")), p + "mlp.down_proj"));
+        Tensor act = Activations.siluMul(linear(h, p + "mlp.gate_proj"), linear(h, p + "mlp.up_proj"));
+        return x.add(linear(act, p + "mlp.down_proj"));
     }
 
     @Override

@@ -35,10 +35,15 @@ class OneQueryAttentionTest {
     /** The build made the CPU kernels (a C++ compiler was found), so they must load. */
     @Test
     void cpuKernelsLoadWhereBuilt() throws java.io.IOException {
-        java.nio.file.Path status = java.nio.file.Path.of("target/native/cpu-kernels.status");
-        if (java.nio.file.Files.exists(status) && java.nio.file.Files.readString(status).trim().equals("built")) {
+        if (cpuKernelsBuilt()) {
             assertTrue(dev.raftj.kernels.CpuKernels.loaded(), () -> "built but not loaded: " + dev.raftj.kernels.CpuKernels.loadError());
         }
+    }
+
+    /** Whether this build's native step made the CPU kernels (cmake/build-cpu.sh's status file says so). */
+    static boolean cpuKernelsBuilt() throws java.io.IOException {
+        java.nio.file.Path status = java.nio.file.Path.of("target/native/cpu-kernels.status");
+        return java.nio.file.Files.exists(status) && java.nio.file.Files.readString(status).trim().equals("built");
     }
 
     private static void compare(long kvHeads, double scale) {
