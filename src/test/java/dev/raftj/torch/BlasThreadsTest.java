@@ -19,6 +19,8 @@ class BlasThreadsTest {
             assertEquals(quick ? 2 : 1, Torch.blasThreads());
             assertEquals(quick ? 2 : 1, openblas_nolapack.blas_get_num_threads(), "OpenBLAS itself follows");
             Torch.gemmRows(512, 64, 256); // a tiny model's decode step: 8M
+            assertEquals(quick ? 2 : 1, Torch.blasThreads());
+            Torch.gemmRows(32, 64, 256); // 32 rows of a tiny model: 0.5M, below the threshold
             assertEquals(1, Torch.blasThreads());
             assertEquals(1, openblas_nolapack.blas_get_num_threads());
         } finally {
