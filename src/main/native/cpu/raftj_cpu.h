@@ -47,6 +47,15 @@ RAFTJ_CPU_API int raftj_cpu_decode_attention(const float* q, const float* k, con
 RAFTJ_CPU_API int raftj_cpu_gelu_tanh(const float* x, float* out, int64_t from, int64_t to);
 RAFTJ_CPU_API int raftj_cpu_silu_mul(const float* gate, const float* up, float* out, int64_t from, int64_t to);
 
+/*
+ * One token per row r in [from, to) of logits [rows, v] (float32, rows row_stride apart), with no
+ * top-k, top-p or min-p: temperature[r] <= 0 takes the first largest logit; otherwise the token is
+ * the first whose running mass of softmax(logits / temperature) exceeds uniform[r] (in [0, 1)) times
+ * the total. logprobs[r] = logit - logsumexp(logits), the temperature-1 log-probability.
+ */
+RAFTJ_CPU_API int raftj_cpu_sample(const float* logits, int64_t row_stride, int64_t v, const float* temperature,
+                                   const float* uniform, int64_t* tokens, float* logprobs, int64_t from, int64_t to);
+
 #ifdef __cplusplus
 }
 #endif

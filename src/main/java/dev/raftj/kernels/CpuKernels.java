@@ -64,4 +64,11 @@ public final class CpuKernels {
     @Name("raftj_cpu_silu_mul")
     public static native int siluMul(@Cast("const float*") long gate, @Cast("const float*") long up,
                                      @Cast("float*") long out, @Cast("int64_t") long from, @Cast("int64_t") long to);
+
+    /** See raftj_cpu.h: one token per row in [from, to), without top-k, top-p or min-p. */
+    @Name("raftj_cpu_sample")
+    public static native int sample(@Cast("const float*") long logits, @Cast("int64_t") long rowStride,
+                                    @Cast("int64_t") long v, @Cast("const float*") long temperature,
+                                    @Cast("const float*") long uniform, @Cast("int64_t*") long tokens,
+                                    @Cast("float*") long logprobs, @Cast("int64_t") long from, @Cast("int64_t") long to);
 }

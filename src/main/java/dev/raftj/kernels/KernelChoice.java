@@ -7,8 +7,8 @@ import org.bytedeco.pytorch.Device;
 
 /**
  * Picks and logs (once) the Kernels implementation for a device: the CUDA kernels for CUDA tensors
- * when they load, else the LibTorch reference. {@code -Draftj.kernels=torch} keeps the reference on
- * CUDA too (to compare the two end to end).
+ * when they load, raftj's CPU kernels for CPU tensors when they load, else the LibTorch reference.
+ * {@code -Draftj.kernels=torch} keeps the reference everywhere (to compare end to end).
  */
 final class KernelChoice {
     private static final System.Logger LOG = System.getLogger("raftj.kernels");
@@ -21,7 +21,8 @@ final class KernelChoice {
         String kind = device.is_cuda() ? "cuda" : "cpu";
         return CHOSEN.computeIfAbsent(kind, k -> {
             boolean referenceOnly = "torch".equals(System.getProperty("raftj.kernels"));
-            Kernels chosen = k.equals("cuda") && !referenceOnly ? cudaOrNull() : null;
+            Kernels chosen = referenceOnly ? null : k.equals("cuda") ? cudaOrNull()
+                    : CpuKernels.loaded() ? new CpuSamplingKernels(TORCH) : null;
             if (chosen == null) chosen = TORCH;
             LOG.log(System.Logger.Level.INFO, "kernels for " + k + " tensors: " + chosen.name());
             return chosen;

@@ -5,9 +5,11 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * The hot per-stage GPU operations of a RAFT stage: sampling, selection, reward head.
  *
- * <p>Two implementations sit behind this interface: {@link TorchKernels} (LibTorch ops, any
- * device, always available: the reference) and {@code CudaKernels} (hand-written CUDA kernels
- * over raw device pointers, chosen when the native library loads and the tensors are on a GPU).
+ * <p>Three implementations sit behind this interface: {@link TorchKernels} (LibTorch ops, any
+ * device, always available: the reference), {@code CudaKernels} (hand-written CUDA kernels
+ * over raw device pointers, chosen when the native library loads and the tensors are on a GPU) and
+ * {@link CpuSamplingKernels} (CPU tensors where raftj's CPU kernels loaded: plain sampling native,
+ * the rest the reference's).
  * All tensors stay on the caller's device; nothing here copies to the host unless the input is there.
  */
 public interface Kernels {

@@ -89,7 +89,7 @@ public final class TorchKernels implements Kernels {
     }
 
     /** True when some row uses top-k, top-p or min-p (one small host read per call). */
-    private static boolean filtering(SamplingRows rows) {
+    static boolean filtering(SamplingRows rows) {
         return rows.topK().gt(new Scalar(0)).sum().item_long() > 0
                 || rows.topP().lt(new Scalar(1.0)).sum().item_long() > 0
                 || rows.minP().gt(new Scalar(0.0)).sum().item_long() > 0;

@@ -16,7 +16,7 @@ final class Activations {
     private Activations() {}
 
     /** Elements below which one thread does all the work (~0.5 ns an element; a part's wake-up is ~tens of µs). */
-    private static final long MIN_ELEMENTS_PER_PART = 1 << 17;
+    private static final long MIN_ELEMENTS_PER_PART = 1 << 16;
 
     /** GPT-2's gelu_new: 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))). */
     static Tensor geluTanh(Tensor x) {
