@@ -25,10 +25,13 @@ export QUIET_MAX_WAIT="${QUIET_MAX_WAIT:-120}"
 export OPENBLAS_NUM_THREADS=1 OPENBLAS_THREAD_TIMEOUT="${OPENBLAS_THREAD_TIMEOUT:-4}" OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 
 echo "== building (no install): this checkout, and $BASELINE_REF with the same benchmark sources"
-AFTER_CP="$(bash benchmarks/classpath.sh)"
+AFTER_CP="$(env -u BASELINE_REF -u BASELINE_DIR bash benchmarks/classpath.sh)" # this checkout, whatever the environment names
 BEFORE_CP=""
 if [[ "${SKIP_BEFORE:-0}" != 1 ]]; then
-  BEFORE_CP="$(BENCH_SRC="$ROOT/benchmarks/src/main/java" BASELINE_REF="$BASELINE_REF" bash benchmarks/classpath.sh)"
+  # only the benchmarks this script runs on the old build (newer ones use APIs it lacks)
+  B="$ROOT/benchmarks/src/main/java/dev/raftj/bench"
+  BEFORE_SRC="$B/Gpt2SmallBench.java $B/Gpt2Small.java $B/GenerateBench.java $B/BenchSupport.java $B/StageMemory.java $B/PeakSampler.java"
+  BEFORE_CP="$(BENCH_SRC="$BEFORE_SRC" BASELINE_REF="$BASELINE_REF" bash benchmarks/classpath.sh)"
 fi
 if [[ ! -f "$MODEL/model.safetensors" ]]; then
   echo "== raftj init: $MODEL"
