@@ -35,22 +35,14 @@ if [[ ! -f "$so" || "$so" -ot "$newest" || "$so" -ot "$0" ]]; then
   echo "raftj: libraftj_cpu.so built ($lib)"
 fi
 
-classes=$target/classes
-cls=$classes/dev/raftj/kernels/CpuKernels.class
-if [[ ! -f "$cls" || -z "$classpath" ]]; then
+source "$(dirname "$0")/jni-glue.sh"
+rc=0
+jni_glue CpuKernels "$src" "$lib" "$so" "$target" "$classpath" || rc=$?
+if [[ $rc == 2 ]]; then
   echo "raftj: CpuKernels.class or classpath missing, CPU kernels' JNI glue not built"
   echo "skipped: no JNI glue" >"$status"
   exit 0
-fi
-java=java
-if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then java=$JAVA_HOME/bin/java; fi
-platform_dir=$classes/dev/raftj/kernels/linux-x86_64
-case "$(uname -m)" in aarch64) platform_dir=$classes/dev/raftj/kernels/linux-arm64 ;; esac
-jni=$platform_dir/libjniCpuKernels.so
-if [[ ! -f "$jni" || "$jni" -ot "$cls" || "$jni" -ot "$so" ]]; then
-  start=$(date +%s)
-  "$java" -cp "$classpath" org.bytedeco.javacpp.tools.Builder -classpath "$classes" \
-    -Dplatform.includepath="$src" -Dplatform.linkpath="$lib" -copylibs dev.raftj.kernels.CpuKernels
-  echo "raftj: CPU kernels' JNI glue built in $(( $(date +%s) - start )) s ($platform_dir)"
+elif [[ $rc != 0 ]]; then
+  exit "$rc"
 fi
 echo "built" >"$status"

@@ -62,22 +62,11 @@ fi
 echo "raftj: libraftj_kernels.so ready in $(( $(date +%s) - start )) s ($lib)"
 
 # JavaCPP JNI glue, when NativeKernels is compiled and JavaCPP is on the given classpath.
-classes=$target/classes
-cls=$classes/dev/raftj/kernels/NativeKernels.class
-if [[ ! -f "$cls" || -z "$classpath" ]]; then
+source "$(dirname "$0")/jni-glue.sh"
+rc=0
+jni_glue NativeKernels "$src" "$lib" "$lib/libraftj_kernels.so" "$target" "$classpath" || rc=$?
+if [[ $rc == 2 ]]; then
   echo "raftj: NativeKernels.class or classpath missing, JNI glue not built"
-  exit 0
+elif [[ $rc != 0 ]]; then
+  exit "$rc"
 fi
-java=java
-if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then java=$JAVA_HOME/bin/java; fi
-platform_dir=$classes/dev/raftj/kernels/linux-x86_64
-case "$(uname -m)" in aarch64) platform_dir=$classes/dev/raftj/kernels/linux-arm64 ;; esac
-jni=$platform_dir/libjniNativeKernels.so
-if [[ -f "$jni" && "$jni" -nt "$cls" && "$jni" -nt "$lib/libraftj_kernels.so" ]]; then
-  echo "raftj: JNI glue up to date"
-  exit 0
-fi
-start=$(date +%s)
-"$java" -cp "$classpath" org.bytedeco.javacpp.tools.Builder -classpath "$classes" \
-  -Dplatform.includepath="$src" -Dplatform.linkpath="$lib" -copylibs dev.raftj.kernels.NativeKernels
-echo "raftj: JNI glue built in $(( $(date +%s) - start )) s ($platform_dir)"

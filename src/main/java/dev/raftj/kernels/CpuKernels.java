@@ -1,6 +1,5 @@
 package dev.raftj.kernels;
 
-import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Name;
 import org.bytedeco.javacpp.annotation.Platform;
@@ -22,12 +21,7 @@ public final class CpuKernels {
 
     private static Throwable load() {
         if (Boolean.getBoolean("raftj.cpu.kernels.off")) return new UnsupportedOperationException("raftj.cpu.kernels.off is set");
-        try {
-            Loader.load(CpuKernels.class);
-            return null;
-        } catch (Throwable t) { // UnsatisfiedLinkError, missing JavaCPP platform jar, anything else
-            return t;
-        }
+        return NativeLoad.of(CpuKernels.class);
     }
 
     /** True when the native library and its JNI glue loaded (and -Draftj.cpu.kernels.off is not set). */

@@ -1,6 +1,5 @@
 package dev.raftj.kernels;
 
-import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Name;
 import org.bytedeco.javacpp.annotation.Platform;
@@ -22,18 +21,9 @@ public final class NativeKernels {
     public static final int F32 = 0;
     public static final int BF16 = 1;
 
-    private static final Throwable LOAD_ERROR = load();
+    private static final Throwable LOAD_ERROR = NativeLoad.of(NativeKernels.class);
 
     private NativeKernels() {}
-
-    private static Throwable load() {
-        try {
-            Loader.load(NativeKernels.class);
-            return null;
-        } catch (Throwable t) { // UnsatisfiedLinkError, missing JavaCPP platform jar, anything else
-            return t;
-        }
-    }
 
     /** True when the native library and its JNI glue loaded. */
     public static boolean loaded() {
