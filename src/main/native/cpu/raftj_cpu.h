@@ -56,6 +56,21 @@ RAFTJ_CPU_API int raftj_cpu_silu_mul(const float* gate, const float* up, float* 
 RAFTJ_CPU_API int raftj_cpu_sample(const float* logits, int64_t row_stride, int64_t v, const float* temperature,
                                    const float* uniform, int64_t* tokens, float* logprobs, int64_t from, int64_t to);
 
+/*
+ * Rotary position embedding (HF's rotate_half form) of x [B, heads, positions, dim] (element strides
+ * x_b, x_h, x_t; dim contiguous) with cos and sin contiguous [B, positions, dim]:
+ *   out[r, i] = x[r, i] cos[i] - x[r, i + dim/2] sin[i]   for i < dim/2
+ *   out[r, i] = x[r, i] cos[i] + x[r, i - dim/2] sin[i]   otherwise
+ * for rows r = (b * heads + h) * positions + t in [from, to); out is contiguous [B, heads, positions, dim].
+ */
+RAFTJ_CPU_API int raftj_cpu_rope(const float* x, int64_t x_b, int64_t x_h, int64_t x_t, const float* cos,
+                                 const float* sin, float* out, int64_t heads, int64_t positions, int64_t dim,
+                                 int64_t from, int64_t to);
+
+/* RMSNorm of rows [from, to) of contiguous x [rows, dim]: out = weight * (x / sqrt(mean(x^2) + eps)). */
+RAFTJ_CPU_API int raftj_cpu_rms_norm(const float* x, const float* weight, float* out, int64_t dim, float eps,
+                                     int64_t from, int64_t to);
+
 #ifdef __cplusplus
 }
 #endif

@@ -65,4 +65,16 @@ public final class CpuKernels {
                                     @Cast("int64_t") long v, @Cast("const float*") long temperature,
                                     @Cast("const float*") long uniform, @Cast("int64_t*") long tokens,
                                     @Cast("float*") long logprobs, @Cast("int64_t") long from, @Cast("int64_t") long to);
+
+    /** See raftj_cpu.h: rotary position embedding of rows [from, to) of x [B, heads, positions, dim]. */
+    @Name("raftj_cpu_rope")
+    public static native int rope(@Cast("const float*") long x, @Cast("int64_t") long xB, @Cast("int64_t") long xH,
+                                  @Cast("int64_t") long xT, @Cast("const float*") long cos, @Cast("const float*") long sin,
+                                  @Cast("float*") long out, @Cast("int64_t") long heads, @Cast("int64_t") long positions,
+                                  @Cast("int64_t") long dim, @Cast("int64_t") long from, @Cast("int64_t") long to);
+
+    /** See raftj_cpu.h: RMSNorm of rows [from, to) of contiguous x [rows, dim]. */
+    @Name("raftj_cpu_rms_norm")
+    public static native int rmsNorm(@Cast("const float*") long x, @Cast("const float*") long weight, @Cast("float*") long out,
+                                     @Cast("int64_t") long dim, float eps, @Cast("int64_t") long from, @Cast("int64_t") long to);
 }

@@ -48,17 +48,22 @@ final class Activations {
         return torch.silu(gate).mul(up);
     }
 
-    private static boolean fast(Tensor x) {
+    static boolean fast(Tensor x) {
         return CpuKernels.loaded() && !x.requires_grad() && !x.is_cuda() && Torch.dtype(x) == torch.ScalarType.Float;
     }
 
-    private interface Range {
+    interface Range {
         int run(long from, long to);
     }
 
     /** Runs {@code range} over [0, n) in as many parts as LibTorch has threads (fewer for small n). */
     private static void split(long n, Range range) {
-        int parts = (int) Math.max(1, Math.min(torch.get_num_threads(), n / MIN_ELEMENTS_PER_PART));
+        split(n, n, range);
+    }
+
+    /** As above, for n items of {@code elements} elements in all (the parts' size rule is in elements). */
+    static void split(long n, long elements, Range range) {
+        int parts = (int) Math.max(1, Math.min(Math.min(torch.get_num_threads(), n), elements / MIN_ELEMENTS_PER_PART));
         if (parts == 1) {
             CpuKernels.check(range.run(0, n), "activation");
             return;

@@ -2,7 +2,6 @@ package dev.raftj.model;
 
 import dev.raftj.torch.Torch;
 import java.util.Map;
-import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorVector;
@@ -89,8 +88,8 @@ final class LlamaBackbone extends Backbone {
         Tensor q = linear(h, p + "self_attn.q_proj").view(b, t, config.heads, hd).transpose(1, 2);
         Tensor k = linear(h, p + "self_attn.k_proj").view(b, t, config.kvHeads, hd).transpose(1, 2);
         Tensor v = linear(h, p + "self_attn.v_proj").view(b, t, config.kvHeads, hd).transpose(1, 2);
-        q = rotate(q, cosSin[0], cosSin[1]);
-        k = rotate(k, cosSin[0], cosSin[1]);
+        q = Rotary.apply(q, cosSin[0], cosSin[1]);
+        k = Rotary.apply(k, cosSin[0], cosSin[1]);
         if (cache != null) {
             Tensor[] kv = cache.append(i, k, v);
             k = kv[0];
@@ -107,16 +106,9 @@ final class LlamaBackbone extends Backbone {
         return rmsNorm(x, "norm.weight");
     }
 
-    /** HF's rotate_half convention: x·cos + [−x2, x1]·sin. */
-    private static Tensor rotate(Tensor x, Tensor cos, Tensor sin) {
-        long half = x.size(3) / 2;
-        Tensor x1 = x.narrow(3, 0, half), x2 = x.narrow(3, half, half);
-        Tensor rotated = torch.cat(new TensorVector(x2.neg(), x1), 3);
-        return x.mul(cos).add(rotated.mul(sin));
-    }
 
     private Tensor rmsNorm(Tensor x, String weight) {
-        return torch.rms_norm(x, new long[] {config.hidden}, new TensorOptional(w(weight)), new DoubleOptional(config.normEps));
+        return Rotary.rmsNorm(x, w(weight), config.normEps);
     }
 
     private Tensor linear(Tensor x, String name) {
