@@ -34,7 +34,8 @@ final class CpuSamplingKernels implements Kernels {
         if (logits.is_cuda() || Torch.dtype(logits) != ScalarType.Float || logits.dim() != 2 || !plain(rows)) {
             return reference.sample(logits, rows, seed, offset);
         }
-        Tensor x = logits.stride(1) == 1 ? logits : logits.contiguous();
+        // rows of V adjacent logits, rows apart by at least V (an expanded view is made contiguous)
+        Tensor x = logits.stride(1) == 1 && logits.stride(0) >= logits.size(1) ? logits : logits.contiguous();
         long b = x.size(0), v = x.size(1), stride = x.stride(0);
         Tensor temperature = rows.temperature().to(ScalarType.Float).contiguous();
         Tensor uniform = TorchKernels.uniform(b, seed, offset).contiguous();
