@@ -12,7 +12,8 @@
 namespace {
 
 // Eight partial sums, one per lane of an AVX2 register: the compiler vectorizes this without
-// reassociating anything itself (the order is fixed here, so results do not depend on flags).
+// reassociating anything itself, so the summation order is the one written here (the AVX2 clone
+// may still fuse a multiply and an add, which the tests' tolerances allow for).
 inline float dot(const float* a, const float* b, int n) {
   float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int x = 0;

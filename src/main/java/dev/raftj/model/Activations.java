@@ -56,7 +56,10 @@ final class Activations {
         int run(long from, long to);
     }
 
-    /** Runs {@code range} over [0, n) in as many parts as LibTorch has threads (fewer for small n). */
+    /**
+     * Runs {@code range} over [0, n) in as many parts as LibTorch has threads (fewer for small n),
+     * on the common fork-join pool and the caller. {@link Rotary} shares it.
+     */
     private static void split(long n, Range range) {
         split(n, n, range);
     }
@@ -65,9 +68,9 @@ final class Activations {
     static void split(long n, long elements, Range range) {
         int parts = (int) Math.max(1, Math.min(Math.min(torch.get_num_threads(), n), elements / MIN_ELEMENTS_PER_PART));
         if (parts == 1) {
-            CpuKernels.check(range.run(0, n), "activation");
+            CpuKernels.check(range.run(0, n), "CPU kernel");
             return;
         }
-        IntStream.range(0, parts).parallel().forEach(p -> CpuKernels.check(range.run(n * p / parts, n * (p + 1) / parts), "activation"));
+        IntStream.range(0, parts).parallel().forEach(p -> CpuKernels.check(range.run(n * p / parts, n * (p + 1) / parts), "CPU kernel"));
     }
 }
