@@ -36,13 +36,10 @@ if [[ ! -f "$so" || "$so" -ot "$newest" || "$so" -ot "$0" ]]; then
 fi
 
 source "$(dirname "$0")/jni-glue.sh"
-rc=0
-jni_glue CpuKernels "$src" "$lib" "$so" "$target" "$classpath" || rc=$?
-if [[ $rc == 2 ]]; then
-  echo "raftj: CpuKernels.class or classpath missing, CPU kernels' JNI glue not built"
+if jni_glue CpuKernels "$src" "$lib" "$so" "$target" "$classpath"; then
+  echo "built" >"$status"
+else
+  rc=$?
+  [[ $rc == 2 ]] || exit "$rc"
   echo "skipped: no JNI glue" >"$status"
-  exit 0
-elif [[ $rc != 0 ]]; then
-  exit "$rc"
 fi
-echo "built" >"$status"

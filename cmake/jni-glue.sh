@@ -1,12 +1,16 @@
 # jni-glue.sh: sourced by build-native.sh and build-cpu.sh.
 # jni_glue NAME SRC LIB SO TARGET CLASSPATH builds the JavaCPP JNI glue of dev.raftj.kernels.NAME
 # next to its class (headers from SRC, linking SO from LIB) unless the glue is newer than both the
-# class and SO. Returns 2 when the class or the classpath is missing, 1 when the build fails.
+# class and SO. When the class or the classpath is missing it says so and returns 2; 1 when the
+# build fails.
 jni_glue() {
   local name=$1 src=$2 lib=$3 so=$4 target=$5 classpath=$6
   local classes=$target/classes
   local cls=$classes/dev/raftj/kernels/$name.class
-  [[ -f "$cls" && -n "$classpath" ]] || return 2
+  if [[ ! -f "$cls" || -z "$classpath" ]]; then
+    echo "raftj: $name.class or classpath missing, its JNI glue not built"
+    return 2
+  fi
   local java=java
   if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then java=$JAVA_HOME/bin/java; fi
   local platform_dir=$classes/dev/raftj/kernels/linux-x86_64

@@ -1,8 +1,12 @@
 package dev.raftj.kernels;
 
+import dev.raftj.torch.Torch;
+import java.util.stream.IntStream;
 import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Name;
 import org.bytedeco.javacpp.annotation.Platform;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * JavaCPP binding of {@code src/main/native/cpu/raftj_cpu.h}: raftj's hand-written CPU kernels,
@@ -37,6 +41,34 @@ public final class CpuKernels {
     /** Throws naming {@code op} unless {@code status} is {@link #OK}. */
     public static void check(int status, String op) {
         if (status != OK) throw new IllegalArgumentException(op + ": invalid arguments (status " + status + ")");
+    }
+
+    /** Whether the kernels can take these tensors: loaded, all on the CPU, float32, none wanting a gradient. */
+    public static boolean takes(Tensor... tensors) {
+        if (!loaded()) return false;
+        for (Tensor t : tensors) {
+            if (t.is_cuda() || t.requires_grad() || Torch.dtype(t) != torch.ScalarType.Float) return false;
+        }
+        return true;
+    }
+
+    /** One kernel call over the items [from, to); returns its status. */
+    public interface Range {
+        int run(long from, long to);
+    }
+
+    /**
+     * Runs {@code range} over the items [0, n) in as many parts as LibTorch has threads, fewer where a
+     * part would get less than {@code minWork} of the call's {@code work} (a part's wake-up on the
+     * common fork-join pool is ~tens of µs); throws naming {@code op} on a failed status.
+     */
+    public static void split(String op, long n, long work, long minWork, Range range) {
+        int parts = (int) Math.max(1, Math.min(Math.min(torch.get_num_threads(), n), work / minWork));
+        if (parts == 1) {
+            check(range.run(0, n), op);
+            return;
+        }
+        IntStream.range(0, parts).parallel().forEach(p -> check(range.run(n * p / parts, n * (p + 1) / parts), op));
     }
 
     /** See raftj_cpu.h: one query per (row, head) pair in [from, to) over the cached keys. */

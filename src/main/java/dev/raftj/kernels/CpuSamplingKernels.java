@@ -1,7 +1,6 @@
 package dev.raftj.kernels;
 
 import dev.raftj.torch.Torch;
-import java.util.stream.IntStream;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -14,7 +13,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * {@link TorchKernels}'.
  */
 final class CpuSamplingKernels implements Kernels {
-    /** Logits below which one thread samples all rows (a part's wake-up is ~tens of µs). */
+    /** Logits a part samples at least. */
     private static final long MIN_LOGITS_PER_PART = 1 << 16;
 
     private final TorchKernels reference;
@@ -31,7 +30,7 @@ final class CpuSamplingKernels implements Kernels {
 
     @Override
     public Sampled sample(Tensor logits, SamplingRows rows, long seed, long offset) {
-        if (logits.is_cuda() || Torch.dtype(logits) != ScalarType.Float || logits.dim() != 2 || !plain(rows)) {
+        if (!CpuKernels.takes(logits) || logits.dim() != 2 || !plain(rows)) {
             return reference.sample(logits, rows, seed, offset);
         }
         // rows of V adjacent logits, rows apart by at least V (an expanded view is made contiguous)
@@ -43,9 +42,8 @@ final class CpuSamplingKernels implements Kernels {
         Tensor logprobs = torch.empty(new long[] {b}, Torch.options(ScalarType.Float, x.device()), null);
         long xAt = x.data_ptr().address(), tAt = temperature.data_ptr().address(), uAt = uniform.data_ptr().address();
         long kAt = tokens.data_ptr().address(), lAt = logprobs.data_ptr().address();
-        int parts = (int) Math.max(1, Math.min(Math.min(torch.get_num_threads(), b), b * v / MIN_LOGITS_PER_PART));
-        IntStream.range(0, parts).parallel().forEach(p -> CpuKernels.check(CpuKernels.sample(xAt, stride, v, tAt, uAt, kAt, lAt,
-                b * p / parts, b * (p + 1) / parts), "sample"));
+        CpuKernels.split("sample", b, b * v, MIN_LOGITS_PER_PART, (from, to) -> CpuKernels.sample(xAt, stride, v, tAt, uAt, kAt, lAt,
+                from, to));
         return new Sampled(tokens, logprobs);
     }
 

@@ -2,7 +2,6 @@ package dev.raftj.model;
 
 import dev.raftj.kernels.CpuKernels;
 import dev.raftj.torch.Torch;
-import java.util.stream.IntStream;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -18,13 +17,12 @@ import org.bytedeco.pytorch.global.torch;
 final class DecodeAttention {
     private DecodeAttention() {}
 
-    /** Pairs below which one thread does all the work (a part's wake-up is ~tens of µs). */
+    /** (Row, head) pairs a part gets at least. */
     private static final int MIN_PAIRS_PER_PART = 16;
 
-    /** Whether {@link #attend} can take these inputs: the kernel is there, CPU, float32. */
+    /** Whether {@link #attend} can take these inputs: the kernel is there, CPU, float32, no gradient. */
     static boolean applies(Tensor q, Tensor k) {
-        return CpuKernels.loaded() && !q.is_cuda() && Torch.dtype(q) == torch.ScalarType.Float
-                && Torch.dtype(k) == torch.ScalarType.Float;
+        return CpuKernels.takes(q, k);
     }
 
     /**
@@ -44,10 +42,8 @@ final class DecodeAttention {
         long vRow = vc.stride(0), vHead = vc.stride(1), vKey = vc.stride(2);
         float s = (float) scale;
         long pairs = (long) b * h;
-        int parts = (int) Math.max(1, Math.min(torch.get_num_threads(), pairs / MIN_PAIRS_PER_PART));
-        IntStream.range(0, parts).parallel().forEach(part -> CpuKernels.check(CpuKernels.decodeAttention(qAt, kAt, vAt,
-                mAt, oAt, h, kvHeads, keys, d, kRow, kHead, kKey, vRow, vHead, vKey, s,
-                pairs * part / parts, pairs * (part + 1) / parts), "decode attention"));
+        CpuKernels.split("decode attention", pairs, pairs, MIN_PAIRS_PER_PART, (from, to) -> CpuKernels.decodeAttention(qAt, kAt,
+                vAt, mAt, oAt, h, kvHeads, keys, d, kRow, kHead, kKey, vRow, vHead, vKey, s, from, to));
         return out;
     }
 

@@ -18,7 +18,7 @@ final class Rotary {
 
     /** x [B, H, T, D] (any strides, D contiguous), cos and sin [B, 1, T, D]; returns [B, H, T, D]. */
     static Tensor apply(Tensor x, Tensor cos, Tensor sin) {
-        if (!Activations.fast(x) || !Activations.fast(cos) || !Activations.fast(sin) || x.stride(3) != 1) {
+        if (!CpuKernels.takes(x, cos, sin) || x.stride(3) != 1) {
             return reference(x, cos, sin);
         }
         long b = x.size(0), h = x.size(1), t = x.size(2), d = x.size(3);
@@ -26,7 +26,7 @@ final class Rotary {
         Tensor out = torch.empty(new long[] {b, h, t, d}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Float), null);
         long xAt = x.data_ptr().address(), cAt = c.data_ptr().address(), sAt = s.data_ptr().address(), oAt = out.data_ptr().address();
         long xB = x.stride(0), xH = x.stride(1), xT = x.stride(2);
-        Activations.split(b * h * t, b * h * t * d, (from, to) -> CpuKernels.rope(xAt, xB, xH, xT, cAt, sAt, oAt, h, t, d, from, to));
+        CpuKernels.split("rope", b * h * t, b * h * t * d, Activations.MIN_ELEMENTS_PER_PART, (from, to) -> CpuKernels.rope(xAt, xB, xH, xT, cAt, sAt, oAt, h, t, d, from, to));
         return out;
     }
 
@@ -40,12 +40,12 @@ final class Rotary {
     /** RMSNorm over the last dimension: weight · x / √(mean(x²) + eps). */
     static Tensor rmsNorm(Tensor x, Tensor weight, double eps) {
         long d = x.size(x.dim() - 1);
-        if (!Activations.fast(x) || !Activations.fast(weight) || weight.numel() != d) return rmsNormReference(x, weight, eps);
+        if (!CpuKernels.takes(x, weight) || weight.numel() != d) return rmsNormReference(x, weight, eps);
         Tensor in = x.contiguous(), w = weight.contiguous();
         Tensor out = torch.empty_like(in);
         long xAt = in.data_ptr().address(), wAt = w.data_ptr().address(), oAt = out.data_ptr().address();
         long rows = in.numel() / d;
-        Activations.split(rows, in.numel(), (from, to) -> CpuKernels.rmsNorm(xAt, wAt, oAt, d, (float) eps, from, to));
+        CpuKernels.split("rms norm", rows, in.numel(), Activations.MIN_ELEMENTS_PER_PART, (from, to) -> CpuKernels.rmsNorm(xAt, wAt, oAt, d, (float) eps, from, to));
         return out;
     }
 
