@@ -18,10 +18,13 @@ final class Rotary {
 
     /** x [B, H, T, D] (any strides, D contiguous), cos and sin [B, 1, T, D]; returns [B, H, T, D]. */
     static Tensor apply(Tensor x, Tensor cos, Tensor sin) {
-        if (!CpuKernels.takes(x, cos, sin) || x.stride(3) != 1) {
+        long b = x.size(0), h = x.size(1), t = x.size(2), d = x.size(3);
+        // the kernel reads one cos/sin row per (batch row, position): broadcast tables go to the reference
+        boolean perRow = cos.dim() == 4 && cos.size(0) == b && cos.size(2) == t && cos.size(3) == d
+                && java.util.Arrays.equals(dev.raftj.torch.Torch.shape(cos), dev.raftj.torch.Torch.shape(sin));
+        if (!CpuKernels.takes(x, cos, sin) || x.stride(3) != 1 || !perRow) {
             return reference(x, cos, sin);
         }
-        long b = x.size(0), h = x.size(1), t = x.size(2), d = x.size(3);
         Tensor c = cos.contiguous(), s = sin.contiguous();
         Tensor out = torch.empty(new long[] {b, h, t, d}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Float), null);
         long xAt = x.data_ptr().address(), cAt = c.data_ptr().address(), sAt = s.data_ptr().address(), oAt = out.data_ptr().address();
