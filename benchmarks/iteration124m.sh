@@ -15,6 +15,7 @@
 #   MODEL124M=DIR   the checkpoint (default /tmp/raftj-gpt2-small-seed0, made with raftj init if absent)
 #   ALGOS="..."     which algorithms (default "raft rest-em grpo ppo")
 #   KEEP=DIR        keep the runs (metrics, logs, RSS samples) in DIR
+#   MICRO=N         sft.micro_batch_size (rows per forward+backward inside a step); default the batch
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -42,7 +43,7 @@ prompts: prompts.jsonl
 eval_fraction: 0.0              # no held-out evaluation: the stage is the iteration alone
 seed: 1
 sampling: {k: 4, temperature: 1.0, max_new_tokens: 32}
-sft: {epochs: 2, lr: 1.0e-5, batch_size: 8}
+sft: {epochs: 2, lr: 1.0e-5, batch_size: 8, micro_batch_size: ${MICRO:-8}}
 raft: {stages: 1, batch_prompts: 16}                      # best 1 of 4 per prompt: 16 rows, 2 epochs
 rest: {grow_steps: 1, grow_prompts: 16}                   # ReST-EM: the successes, 2 epochs, from the base
 grpo: {stages: 1, batch_prompts: 16, minibatches: 8}      # 64 rows in 8 steps of 8

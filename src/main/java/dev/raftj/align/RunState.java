@@ -247,7 +247,9 @@ public final class RunState {
     /** The SFT step for this run, its AdamW state restored when resuming. */
     SftStep trainer(CausalLM policy) {
         var sft = config.sft();
-        return restore(new SftStep(policy, sft.lr(), sft.weightDecay(), sft.gradClip()), policy);
+        SftStep step = new SftStep(policy, sft.lr(), sft.weightDecay(), sft.gradClip());
+        step.setMicroBatchRows(sft.microBatchSize());
+        return restore(step, policy);
     }
 
     /**

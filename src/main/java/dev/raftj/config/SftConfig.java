@@ -13,6 +13,9 @@ import java.nio.file.Path;
  * @param epochs         passes over the kept set per stage; default 2 (paper)
  * @param lr             AdamW learning rate; default 2e-5 (paper)
  * @param batchSize      sequences per optimizer step; default 8
+ * @param microBatchSize sequences per forward and backward inside a step (gradient accumulation:
+ *                       the step's gradient stays the whole batch's mean, the activations in memory
+ *                       are one micro-batch's); at most batch_size; default batch_size (one pass)
  * @param gradClip       global gradient-norm clip; 0 = off; default 1.0
  * @param weightDecay    AdamW decoupled weight decay; default 0.0
  * @param lrSchedule     {@code constant}, {@code linear} (to 0) or {@code cosine} (to 0) after
@@ -35,7 +38,8 @@ public record SftConfig(
         @JsonProperty("warmup_steps") Integer warmupSteps,
         @JsonProperty("reset_optimizer") Boolean resetOptimizer,
         @JsonProperty("dropout") Double dropout,
-        @JsonProperty("lora") LoraConfig lora) implements Validated {
+        @JsonProperty("lora") LoraConfig lora,
+        @JsonProperty("micro_batch_size") Integer microBatchSize) implements Validated {
 
     public SftConfig {
         epochs = epochs != null ? epochs : 2;
@@ -46,10 +50,11 @@ public record SftConfig(
         lrSchedule = lrSchedule != null ? lrSchedule : LrSchedule.CONSTANT;
         warmupSteps = warmupSteps != null ? warmupSteps : 0;
         resetOptimizer = resetOptimizer != null ? resetOptimizer : false;
+        microBatchSize = microBatchSize != null ? microBatchSize : batchSize;
     }
 
     public static SftConfig defaults() {
-        return new SftConfig(null, null, null, null, null, null, null, null, null, null);
+        return new SftConfig(null, null, null, null, null, null, null, null, null, null, null);
     }
 
     @Override
@@ -61,6 +66,9 @@ public record SftConfig(
         Validate.positive(file, Validate.field(prefix, "epochs"), epochs);
         Validate.positive(file, Validate.field(prefix, "lr"), lr);
         Validate.positive(file, Validate.field(prefix, "batch_size"), batchSize);
+        Validate.positive(file, Validate.field(prefix, "micro_batch_size"), microBatchSize);
+        Validate.check(microBatchSize <= batchSize, file, Validate.field(prefix, "micro_batch_size"),
+                "must be at most batch_size (" + batchSize + "), got " + microBatchSize);
         Validate.nonNegative(file, Validate.field(prefix, "grad_clip"), gradClip);
         Validate.nonNegative(file, Validate.field(prefix, "weight_decay"), weightDecay);
         Validate.nonNegative(file, Validate.field(prefix, "warmup_steps"), warmupSteps);

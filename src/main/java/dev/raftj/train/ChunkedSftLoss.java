@@ -37,14 +37,52 @@ public final class ChunkedSftLoss {
      * head only; other heads, and batches with no label taken (loss NaN), take the autograd path.
      */
     public static double lossAndBackward(CausalLM model, Tensor ids, Tensor keyMask, Tensor labels, long chunkRows) {
-        Tensor w = model.headWeight();
-        if (Torch.dtype(w) != torch.ScalarType.Float) return autograd(model, ids, keyMask, labels);
+        return lossAndBackward(model, ids, keyMask, labels, chunkRows, ids.size(0));
+    }
+
+    /**
+     * As {@link #lossAndBackward(CausalLM, Tensor, Tensor, Tensor, long)}, with the forward and
+     * backward run {@code microRows} rows at a time (gradient accumulation inside one step): every
+     * micro-batch's loss is divided by the whole batch's label count, so loss and gradient are the
+     * whole batch's mean, while only one micro-batch's activations are alive at once. Rows with no
+     * label contribute nothing and are not run.
+     */
+    public static double lossAndBackward(CausalLM model, Tensor ids, Tensor keyMask, Tensor labels, long chunkRows,
+                                         long microRows) {
+        if (microRows < 1) throw new IllegalArgumentException("microRows must be positive, got " + microRows);
         long b = ids.size(0), t = ids.size(1);
         long[] lab = Torch.toLongs(labels);
+        int[] perRow = new int[(int) b];
         int n = 0;
-        for (int i = 0; i < b; i++) for (int j = 1; j < t; j++) if (lab[(int) (i * t + j)] != SftLoss.IGNORE) n++;
-        if (n == 0) return autograd(model, ids, keyMask, labels);
-        long[] index = new long[n], target = new long[n];
+        for (int i = 0; i < b; i++) {
+            for (int j = 1; j < t; j++) if (lab[(int) (i * t + j)] != SftLoss.IGNORE) perRow[i]++;
+            n += perRow[i];
+        }
+        if (n == 0) return autograd(model, ids, keyMask, labels, 1.0); // NaN, as the whole batch's mean
+        boolean byHand = Torch.dtype(model.headWeight()) == torch.ScalarType.Float;
+        double lossSum = 0;
+        for (long s = 0; s < b; s += microRows) {
+            long rows = Math.min(microRows, b - s);
+            int labelled = 0;
+            for (long i = s; i < s + rows; i++) labelled += perRow[(int) i];
+            if (labelled == 0) continue;
+            try (PointerScope micro = new PointerScope()) {
+                Tensor mi = ids.narrow(0, s, rows), mm = keyMask.narrow(0, s, rows), ml = labels.narrow(0, s, rows);
+                lossSum += byHand ? byHand(model, mi, mm, ml, chunkRows, n)
+                        : autograd(model, mi, mm, ml, (double) labelled / n) * n;
+            }
+        }
+        return lossSum / n;
+    }
+
+    /** Σ −log p over these rows' labels; backpropagates that sum divided by {@code n}. */
+    private static double byHand(CausalLM model, Tensor ids, Tensor keyMask, Tensor labels, long chunkRows, int n) {
+        Tensor w = model.headWeight();
+        long b = ids.size(0), t = ids.size(1);
+        long[] lab = Torch.toLongs(labels);
+        int m = 0;
+        for (int i = 0; i < b; i++) for (int j = 1; j < t; j++) if (lab[(int) (i * t + j)] != SftLoss.IGNORE) m++;
+        long[] index = new long[m], target = new long[m];
         for (int i = 0, k = 0; i < b; i++) {
             for (int j = 1; j < t; j++) {
                 long y = lab[(int) (i * t + j)];
@@ -56,8 +94,8 @@ public final class ChunkedSftLoss {
         var device = ids.device();
         Tensor hidden = model.hidden(ids, Positions.fromMask(keyMask), keyMask, null);
         Tensor rows = hidden.reshape(-1, hidden.size(2))
-                .index_select(0, Torch.longs(index, n).to(device, torch.ScalarType.Long)); // [N, d]
-        Tensor targets = Torch.longs(target, n).to(device, torch.ScalarType.Long);
+                .index_select(0, Torch.longs(index, m).to(device, torch.ScalarType.Long)); // [m, d]
+        Tensor targets = Torch.longs(target, m).to(device, torch.ScalarType.Long);
         Tensor gradRows, lossSum;
         try (NoGradGuard noGrad = new NoGradGuard()) {
             Tensor x = rows.detach();
@@ -65,8 +103,8 @@ public final class ChunkedSftLoss {
             lossSum = torch.zeros(new long[] {}, x.options());
             Tensor gradW = w.requires_grad() ? headGradient(w) : null;
             Scalar invN = new Scalar(1.0 / n);
-            for (long s = 0; s < n; s += chunkRows) {
-                long c = Math.min(chunkRows, n - s);
+            for (long s = 0; s < m; s += chunkRows) {
+                long c = Math.min(chunkRows, m - s);
                 try (PointerScope chunk = new PointerScope()) {
                     Tensor xc = x.narrow(0, s, c), yc = targets.narrow(0, s, c).unsqueeze(1);
                     Tensor logp = torch.log_softmax(torch.linear(xc, w), 1); // [c, V]
@@ -80,7 +118,7 @@ public final class ChunkedSftLoss {
             }
         }
         rows.backward(gradRows, new BoolOptional(), false, new TensorArrayRefOptional());
-        return Torch.item(lossSum) / n;
+        return Torch.item(lossSum);
     }
 
     /** The head's dense gradient buffer: the existing one, or zeros (set as the weight's grad). */
@@ -93,9 +131,10 @@ public final class ChunkedSftLoss {
         return dense;
     }
 
-    private static double autograd(CausalLM model, Tensor ids, Tensor keyMask, Tensor labels) {
+    /** The rows' mean loss by autograd over their full logits; backpropagates it times {@code scale}. */
+    private static double autograd(CausalLM model, Tensor ids, Tensor keyMask, Tensor labels, double scale) {
         Tensor loss = SftLoss.maskedCrossEntropy(model, ids, keyMask, labels);
-        loss.backward();
+        (scale == 1.0 ? loss : loss.mul(new Scalar(scale))).backward();
         return Torch.item(loss);
     }
 }

@@ -31,6 +31,7 @@ public final class SftStep implements AutoCloseable {
     private final double clipNorm;
     private long dropoutSeed;
     private GradientSync sync;
+    private int microBatchRows;
 
     /** Loss before the update and the global L2 norm of the gradients (before clipping). */
     public record Result(double loss, double gradNorm) {}
@@ -96,6 +97,22 @@ public final class SftStep implements AutoCloseable {
         this.sync = sync;
     }
 
+    /**
+     * Rows per forward and backward inside {@link #step(Tensor, Tensor, Tensor, long)}: the batch's
+     * gradients are accumulated over micro-batches of this many rows, each weighted by its share of
+     * the batch's loss tokens, so the step is the same (up to float rounding and dropout's draws)
+     * with only one micro-batch's activations in memory. 0 (the default) runs the whole batch at once.
+     */
+    public void setMicroBatchRows(int rows) {
+        if (rows < 0) throw new IllegalArgumentException("micro-batch rows must be 0 (whole batch) or positive, got " + rows);
+        this.microBatchRows = rows;
+    }
+
+    /** See {@link #setMicroBatchRows}: 0 means the whole batch. */
+    public int microBatchRows() {
+        return microBatchRows;
+    }
+
     /** The run's dropout seed for {@link #step(Tensor, Tensor, Tensor)} (0 until set). */
     public void setDropoutSeed(long seed) {
         this.dropoutSeed = seed;
@@ -133,8 +150,10 @@ public final class SftStep implements AutoCloseable {
             model.setTraining(true);
             optimizer.zeroGrad();
             // head + cross-entropy by chunks of positions: the [N, V] logits never exist whole
+            long microRows = microBatchRows > 0 ? microBatchRows : ids.size(0);
             double lossValue = ChunkedSftLoss.lossAndBackward(model, ids, keyMask, labels,
-                    ChunkedSftLoss.rowsPerChunk(model.headWeight().size(0), ChunkedSftLoss.DEFAULT_CHUNK_ELEMENTS));
+                    ChunkedSftLoss.rowsPerChunk(model.headWeight().size(0), ChunkedSftLoss.DEFAULT_CHUNK_ELEMENTS),
+                    microRows);
             SparseGrads.densify(params);
             if (sync != null) lossValue = sync.average(params, lossValue, lossTokens(labels));
             return apply(lossValue);

@@ -87,6 +87,20 @@ class RaftRunTest {
         assertNotNull(CausalLM.load(RunState.checkpointDir(out)), "the checkpoint is an HF-format folder");
     }
 
+    /** sft.micro_batch_size reaches the trainer; left out, the trainer runs the whole batch at once. */
+    @Test
+    void microBatchSizeReachesTheTrainer(@TempDir Path tmp) throws Exception {
+        for (String sft : new String[] {"{batch_size: 4, micro_batch_size: 1}", "{batch_size: 4}"}) {
+            Path dir = Files.createDirectories(tmp.resolve(sft.length() > 16 ? "micro" : "whole"));
+            Path cfg = arithConfig(dir, 8, 4, "{k: 2, max_new_tokens: 4}", sft, "{stages: 1, batch_prompts: 4}");
+            dev.raftj.config.RunConfig c = dev.raftj.config.ConfigLoader.load(cfg, dev.raftj.config.RunConfig.class);
+            RunState state = RunState.fresh(dir.resolve("run"), c);
+            try (dev.raftj.train.SftStep trainer = state.trainer(CausalLM.load(java.nio.file.Path.of(c.model())))) {
+                assertEquals(sft.length() > 16 ? 1 : 4, trainer.microBatchRows(), sft);
+            }
+        }
+    }
+
     @Test
     void aNewRunRefusesAFolderThatHoldsAnything(@TempDir Path tmp) throws Exception {
         Path out = Files.createDirectories(tmp.resolve("used"));

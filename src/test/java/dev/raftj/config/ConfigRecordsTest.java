@@ -86,13 +86,24 @@ class ConfigRecordsTest {
         assertEquals("run.yaml: field 'device': must be cpu, cuda or cuda:N, got 'gpu0'",
                 problem(run(null, "p", null, "gpu0", null, null, null)));
         assertEquals("run.yaml: field 'sft.lr': must be > 0, got 0.0", problem(run(null, "p", null, null, null,
-                new SftConfig(null, 0.0, null, null, null, null, null, null, null, null), null)));
+                new SftConfig(null, 0.0, null, null, null, null, null, null, null, null, null), null)));
     }
 
     @Test
     void nestedRecordsValidateAloneWithoutPrefix() {
         assertEquals("run.yaml: field 'epochs': must be >= 1, got 0",
-                problem(new SftConfig(0, null, null, null, null, null, null, null, null, null)));
+                problem(new SftConfig(0, null, null, null, null, null, null, null, null, null, null)));
+    }
+
+    @Test
+    void microBatchDefaultsToTheBatchAndMayNotExceedIt() {
+        assertEquals(8, SftConfig.defaults().microBatchSize());
+        assertEquals(12, new SftConfig(null, null, 12, null, null, null, null, null, null, null, null).microBatchSize());
+        new SftConfig(null, null, 8, null, null, null, null, null, null, null, 2).validate(FILE);
+        assertEquals("run.yaml: field 'micro_batch_size': must be at most batch_size (8), got 9",
+                problem(new SftConfig(null, null, 8, null, null, null, null, null, null, null, 9)));
+        assertEquals("run.yaml: field 'micro_batch_size': must be >= 1, got 0",
+                problem(new SftConfig(null, null, 8, null, null, null, null, null, null, null, 0)));
     }
 
     @Test

@@ -21,8 +21,24 @@ class ChunkedSftLossTest {
     @CsvSource({"gpt2-tiny, 1, false", "gpt2-tiny, 7, false", "gpt2-tiny, 100000, false", "llama-tiny, 5, false",
             "llama-tiny, 100000, false", "gpt2-tiny, 7, true", "llama-tiny, 5, true"})
     void chunkedMatchesFullLogits(String name, long chunkRows, boolean accumulate) {
+        matchesFullLogits(name, chunkRows, accumulate, 6, 0);
+    }
+
+    /**
+     * Micro-batches of rows (gradient accumulation inside a step) give the whole batch's mean loss
+     * and gradient, also when a micro-batch has no label at all (its rows' labels all −100).
+     */
+    @ParameterizedTest
+    @CsvSource({"gpt2-tiny, 1, 0", "gpt2-tiny, 4, 0", "gpt2-tiny, 2, 2", "llama-tiny, 4, 3", "llama-tiny, 5, 0"})
+    void microBatchesMatchTheWholeBatch(String name, long microRows, int unlabelledRows) {
+        matchesFullLogits(name, 7, false, microRows, unlabelledRows);
+    }
+
+    private static void matchesFullLogits(String name, long chunkRows, boolean accumulate, long microRows,
+                                          int unlabelledRows) {
         CausalLM lm = CausalLM.load(Reference.model(name));
         TokenBatch b = SftLossTest.randomBatch(lm, 11);
+        if (unlabelledRows > 0) b.labels().narrow(0, 0, unlabelledRows).fill_(new org.bytedeco.pytorch.Scalar(-100));
         lm.trainable(true);
         try {
             Tensor full = SftLoss.maskedCrossEntropy(lm.logits(b.ids(), b.mask()), b.labels());
@@ -34,7 +50,7 @@ class ChunkedSftLossTest {
                 // as SftStep's zeroGrad (no gradient buffer), or kept: backward adds to it, so twice the gradient
                 if (!accumulate) p.mutable_grad().put(new Tensor());
             }
-            double chunked = ChunkedSftLoss.lossAndBackward(lm, b.ids(), b.mask(), b.labels(), chunkRows);
+            double chunked = ChunkedSftLoss.lossAndBackward(lm, b.ids(), b.mask(), b.labels(), chunkRows, microRows);
             SparseGrads.densify(lm.parameters());
             assertEquals(Torch.item(full), chunked, 1e-5);
             int i = 0;

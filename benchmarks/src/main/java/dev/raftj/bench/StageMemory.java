@@ -30,6 +30,9 @@ import org.bytedeco.pytorch.Tensor;
  * the first 16) in 2 steps of 8. Prints resident memory (VmRSS, VmHWM = peak; RssAnon / RssFile)
  * after each part and the breakdown weights + gradients + AdamW state; writes JSON.
  *
+ * <p>{@code -Draftj.sft.micro=N}: the SFT steps run N rows per forward and backward (gradient
+ * accumulation, {@code sft.micro_batch_size}); default the whole batch.
+ *
  * <pre>java -Draftj.model124m=DIR -cp CP dev.raftj.bench.StageMemory [--json FILE]</pre>
  */
 public final class StageMemory {
@@ -84,7 +87,10 @@ public final class StageMemory {
         long sft0 = System.nanoTime();
         long params = 0;
         for (Tensor p : policy.parameters()) params += p.numel();
+        int micro = Integer.getInteger("raftj.sft.micro", 0);
+        out.put("sft_micro_batch_rows", micro == 0 ? Gpt2Small.SFT_ROWS : micro);
         try (SftStep sft = new SftStep(policy, 1e-5, 0.0, 1.0)) {
+            sft.setMicroBatchRows(micro);
             for (int start = 0; start < 16; start += Gpt2Small.SFT_ROWS) {
                 sampler.phase("sft step " + (start / Gpt2Small.SFT_ROWS + 1));
                 try (PointerScope scope = new PointerScope()) {
