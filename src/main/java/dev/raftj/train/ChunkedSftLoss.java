@@ -69,7 +69,7 @@ public final class ChunkedSftLoss {
             try (PointerScope micro = new PointerScope()) {
                 Tensor mi = ids.narrow(0, s, rows), mm = keyMask.narrow(0, s, rows), ml = labels.narrow(0, s, rows);
                 lossSum += byHand ? byHand(model, mi, mm, ml, chunkRows, n)
-                        : autograd(model, mi, mm, ml, (double) labelled / n) * n;
+                        : autograd(model, mi, mm, ml, (double) labelled / n) * labelled;
             }
         }
         return lossSum / n;

@@ -67,6 +67,35 @@ class ChunkedSftLossTest {
         }
     }
 
+    /** A head that is not float32 takes autograd per micro-batch: the same mean loss and gradient. */
+    @Test
+    void microBatchesOnTheAutogradPathMatchTheWholeBatch() {
+        CausalLM lm = CausalLM.load(Reference.model("llama-tiny"), new org.bytedeco.pytorch.Device("cpu"),
+                org.bytedeco.pytorch.global.torch.ScalarType.Double);
+        TokenBatch b = SftLossTest.randomBatch(lm, 11);
+        b.labels().narrow(0, 2, 1).fill_(new org.bytedeco.pytorch.Scalar(-100)); // one micro-batch of 1 has no label
+        lm.trainable(true);
+        try {
+            double whole = ChunkedSftLoss.lossAndBackward(lm, b.ids(), b.mask(), b.labels(), 7, 6);
+            List<float[]> wholeGrads = new ArrayList<>();
+            for (Tensor p : lm.parameters()) {
+                wholeGrads.add(Torch.toFloats(p.grad().to_dense()));
+                p.mutable_grad().put(new Tensor());
+            }
+            double micro = ChunkedSftLoss.lossAndBackward(lm, b.ids(), b.mask(), b.labels(), 7, 1);
+            assertEquals(whole, micro, 1e-5); // the cross-entropy runs in float32 (SftLoss)
+            int i = 0;
+            for (Tensor p : lm.parameters()) {
+                float[] want = wholeGrads.get(i++), got = Torch.toFloats(p.grad().to_dense());
+                for (int j = 0; j < want.length; j++) {
+                    assertEquals(want[j], got[j], 1e-8 + 1e-5 * Math.abs(want[j]), "parameter " + (i - 1) + " element " + j);
+                }
+            }
+        } finally {
+            lm.trainable(false);
+        }
+    }
+
     @Test
     void rowsPerChunkCoversTheVocabulary() {
         assertEquals(83, ChunkedSftLoss.rowsPerChunk(50257, ChunkedSftLoss.DEFAULT_CHUNK_ELEMENTS));
