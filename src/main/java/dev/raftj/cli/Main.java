@@ -13,6 +13,7 @@ public final class Main {
     static {
         // One line per log record, on stderr, so that stdout stays machine-readable.
         System.setProperty("java.util.logging.SimpleFormatter.format", "raftj: %4$s: %5$s%6$s%n");
+        dev.raftj.torch.Torch.turnOffJavaCppMemoryPoll(); // before any JavaCPP class loads
     }
 
     public static void main(String[] args) {
