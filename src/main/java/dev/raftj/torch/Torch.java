@@ -22,8 +22,8 @@ public final class Torch {
      * Sets {@link #MAX_PHYSICAL_BYTES} to 0 unless the user set it. JavaCPP reads it once, when its
      * Pointer class initializes, so this must run before any tensor exists: this class does it when
      * it loads, and the CLI's entry point first thing. With the poll on, every new Tensor object
-     * reads the process's resident size (2.6 vs 5.4-7.4 µs per small op measured here; 6% of a
-     * tiny decode's main-thread samples), and it acts only past its default limit, 4x the Java
+     * reads the process's resident size (benchmarks' MemoryPollBench: 3.3 vs 6.0 µs per small op;
+     * 6% of a tiny decode's main-thread samples), and it acts only past its default limit, 4x the Java
      * heap, in practice the machine's RAM, where a run fails anyway. What it would do there is
      * garbage-collect lost tensors; raftj frees its tensors with PointerScopes instead.
      */
