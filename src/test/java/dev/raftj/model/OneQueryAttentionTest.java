@@ -22,6 +22,17 @@ class OneQueryAttentionTest {
         compare(4, 0.25);
     }
 
+    /**
+     * Every head size the kernel has a fixed-size path for (16, 32, 64, 128) and two it does not
+     * (8, 12), with key counts that are and are not multiples of the kernel's blocks of 8 keys.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"8, 9", "12, 9", "16, 5", "16, 20", "32, 17", "64, 9", "64, 24", "128, 11"})
+    void matchesForEveryHeadSize(long d, long keys) {
+        compare(2, 0.25, d, keys);
+        compare(4, 1.0 / Math.sqrt(d), d, keys);
+    }
+
     @Test
     void matchesGroupedScaledDotProductAttention() {
         compare(2, 0.25); // 4 query heads over 2 key/value heads (llama-tiny's layout)
@@ -47,12 +58,16 @@ class OneQueryAttentionTest {
     }
 
     private static void compare(long kvHeads, double scale) {
+        compare(kvHeads, scale, 16, 9);
+    }
+
+    private static void compare(long kvHeads, double scale, long d, long keys) {
         torch.manual_seed(5);
-        long b = 40, h = 4, keys = 9, d = 16; // 160 (row, head) pairs: split over the threads
+        long b = 40, h = 4; // 160 (row, head) pairs: split over the threads
         // as in a decode step: q a transposed view of the projection, k and v views of a longer cache
         Tensor q = torch.randn(b, 1, h, d).transpose(1, 2);
         Tensor k = torch.randn(b, kvHeads, keys + 7, d).narrow(2, 0, keys), v = torch.randn(b, kvHeads, keys + 7, d).narrow(2, 0, keys);
-        // left padding: row r has r mod 9 padding keys, the last key (the new token's own) always visible
+        // left padding: row r has r mod keys padding keys, the last key (the new token's own) always visible
         Tensor mask = torch.ones(new long[] {b, 1, 1, keys}, Torch.options(torch.ScalarType.Bool, q.device()));
         for (int r = 0; r < b; r++) if (r % keys > 0) mask.select(0, r).narrow(2, 0, r % keys).fill_(new Scalar(0));
         Tensor ref = torch.scaled_dot_product_attention(q, k, v, new TensorOptional(mask), 0.0, false,
