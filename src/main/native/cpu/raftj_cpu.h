@@ -71,6 +71,12 @@ RAFTJ_CPU_API int raftj_cpu_rope(const float* x, int64_t x_b, int64_t x_h, int64
 RAFTJ_CPU_API int raftj_cpu_rms_norm(const float* x, const float* weight, float* out, int64_t dim, float eps,
                                      int64_t from, int64_t to);
 
+/* LayerNorm of rows [from, to) of contiguous x [rows, dim] (biased variance, as torch's layer_norm):
+ * out = (s - mean(s)) / sqrt(var(s) + eps) * weight + bias, where s = x, or, when residual is not
+ * NULL, s = x + residual (contiguous, same shape), which is also written to sum. */
+RAFTJ_CPU_API int raftj_cpu_layer_norm(const float* x, const float* residual, const float* weight, const float* bias,
+                                       float* sum, float* out, int64_t dim, float eps, int64_t from, int64_t to);
+
 #ifdef __cplusplus
 }
 #endif

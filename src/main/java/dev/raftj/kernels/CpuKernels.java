@@ -109,4 +109,11 @@ public final class CpuKernels {
     @Name("raftj_cpu_rms_norm")
     public static native int rmsNorm(@Cast("const float*") long x, @Cast("const float*") long weight, @Cast("float*") long out,
                                      @Cast("int64_t") long dim, float eps, @Cast("int64_t") long from, @Cast("int64_t") long to);
+
+    /** See raftj_cpu.h: LayerNorm of rows [from, to) of contiguous x [rows, dim], the residual (0: none) added first into sum. */
+    @Name("raftj_cpu_layer_norm")
+    public static native int layerNorm(@Cast("const float*") long x, @Cast("const float*") long residual,
+                                       @Cast("const float*") long weight, @Cast("const float*") long bias, @Cast("float*") long sum,
+                                       @Cast("float*") long out, @Cast("int64_t") long dim, float eps, @Cast("int64_t") long from,
+                                       @Cast("int64_t") long to);
 }

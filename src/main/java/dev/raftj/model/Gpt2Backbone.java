@@ -2,7 +2,6 @@ package dev.raftj.model;
 
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
@@ -84,8 +83,11 @@ final class Gpt2Backbone extends Backbone {
         }
         double scale = 1.0 / Math.sqrt(hd);
         if (config.scaleAttnByInverseLayerIdx) scale /= (i + 1);
-        x = x.add(residDropout(conv1d(attend(q, k, v, mask, scale, attnDropoutP()), p + "attn.c_proj")));
-        Tensor fc = conv1d(layerNorm(x, p + "ln_2"), p + "mlp.c_fc");
+        // the residual add and ln_2 in one pass where the CPU kernel applies (LayerNorm)
+        Tensor[] sumAndNorm = LayerNorm.addAndApply(x, residDropout(conv1d(attend(q, k, v, mask, scale, attnDropoutP()),
+                p + "attn.c_proj")), w(p + "ln_2.weight"), w(p + "ln_2.bias"), config.normEps);
+        x = sumAndNorm[0];
+        Tensor fc = conv1d(sumAndNorm[1], p + "mlp.c_fc");
         Tensor hidden = config.activation.equals("gelu") ? torch.gelu(fc, "none") : Activations.geluTanh(fc);
         return x.add(residDropout(conv1d(hidden, p + "mlp.c_proj")));
     }
@@ -96,8 +98,7 @@ final class Gpt2Backbone extends Backbone {
     }
 
     private Tensor layerNorm(Tensor x, String name) {
-        return torch.layer_norm(x, new long[] {config.hidden}, new TensorOptional(w(name + ".weight")),
-                new TensorOptional(w(name + ".bias")), config.normEps, false);
+        return LayerNorm.apply(x, w(name + ".weight"), w(name + ".bias"), config.normEps);
     }
 
     /** HF's Conv1D: bias + x·W in one addmm (as HF computes it), on x viewed as 2-D. */
