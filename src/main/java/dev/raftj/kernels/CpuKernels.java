@@ -43,11 +43,18 @@ public final class CpuKernels {
         if (status != OK) throw new IllegalArgumentException(op + ": invalid arguments (status " + status + ")");
     }
 
-    /** Whether the kernels can take these tensors: loaded, all on the CPU, float32, none wanting a gradient. */
+    /**
+     * Whether the kernels can take these tensors: loaded, all on the CPU, float32, and none wanting a
+     * gradient while autograd records.
+     */
     public static boolean takes(Tensor... tensors) {
         if (!loaded()) return false;
+        // A tensor that wants a gradient matters only while autograd records: under no_grad or
+        // inference mode a trainable policy's forward takes the kernels as a frozen π0's does, so
+        // the two give the same floats (KL exactly 0 between identical weights).
+        boolean recording = org.bytedeco.pytorch.GradMode.is_enabled();
         for (Tensor t : tensors) {
-            if (t.is_cuda() || t.requires_grad() || Torch.dtype(t) != torch.ScalarType.Float) return false;
+            if (t.is_cuda() || (recording && t.requires_grad()) || Torch.dtype(t) != torch.ScalarType.Float) return false;
         }
         return true;
     }
