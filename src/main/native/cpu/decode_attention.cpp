@@ -5,6 +5,7 @@
 // is DecodeAttention.reference, and OneQueryAttentionTest compares the two with SDPA.
 #include "raftj_cpu.h"
 #include "exp_nonpositive.h"
+#include "lane_sums.h"
 
 #include <cmath>
 #include <cstring>
@@ -15,28 +16,6 @@
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 namespace {
-
-// Eight partial sums, one per lane of an AVX2 register: the compiler vectorizes this without
-// reassociating anything itself, so the summation order is the one written here (the AVX2 clone
-// may still fuse a multiply and an add, which the tests' tolerances allow for).
-inline float dot(const float* a, const float* b, int n) {
-  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int x = 0;
-  for (; x + 8 <= n; x += 8)
-    for (int l = 0; l < 8; l++) acc[l] += a[x + l] * b[x + l];
-  for (; x < n; x++) acc[0] += a[x] * b[x];
-  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
-
-// The sum of n floats in dot()'s order: eight lane sums, then the same tree (vectorizes).
-inline float sum8(const float* a, int n) {
-  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int x = 0;
-  for (; x + 8 <= n; x += 8)
-    for (int l = 0; l < 8; l++) acc[l] += a[x + l];
-  for (; x < n; x++) acc[0] += a[x];
-  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
 
 // Eight floats as one value: GCC's vector extension, one AVX register in the AVX2 clone below and
 // two SSE registers in the default one. Unaligned loads and stores through memcpy.
@@ -54,7 +33,7 @@ __attribute__((always_inline)) inline v8 hadd(const v8& a, const v8& b) {
   return __builtin_shuffle(a, b, v8i{0, 2, 8, 10, 4, 6, 12, 14}) + __builtin_shuffle(a, b, v8i{1, 3, 9, 11, 5, 7, 13, 15});
 }
 
-// Lane k of the result: ((a_k0 + a_k1) + (a_k2 + a_k3)) + ((a_k4 + a_k5) + (a_k6 + a_k7)), dot()'s tree.
+// Lane k of the result: ((a_k0 + a_k1) + (a_k2 + a_k3)) + ((a_k4 + a_k5) + (a_k6 + a_k7)), lane_sums.h's tree.
 __attribute__((always_inline)) inline v8 reduce8(const v8* a) {
   const v8 lo = hadd(hadd(a[0], a[1]), hadd(a[2], a[3])), hi = hadd(hadd(a[4], a[5]), hadd(a[6], a[7]));
   return __builtin_shuffle(lo, hi, v8i{0, 1, 2, 3, 8, 9, 10, 11}) + __builtin_shuffle(lo, hi, v8i{4, 5, 6, 7, 12, 13, 14, 15});
@@ -63,7 +42,7 @@ __attribute__((always_inline)) inline v8 reduce8(const v8* a) {
 // One (row, head) pair's attention with a head dimension fixed at compile time, on whole vectors:
 // the query and the output accumulator stay in registers, and eight keys' dot products are reduced
 // together. The sums run in the generic loop's order (dot: lane l sums elements l, l + 8, ..., then
-// dot()'s tree over the lanes; the weights' sum: sum8; values: key by key), so both give the same
+// lane_sums.h's tree over the lanes; the weights' sum: sum8; values: key by key), so both give the same
 // floats up to the fused multiply-adds the AVX2 clone may use.
 template <int D>
 __attribute__((always_inline)) inline void attend_pair_fixed(const float* __restrict qp, const float* __restrict kp,
@@ -97,12 +76,12 @@ __attribute__((always_inline)) inline void attend_pair_fixed(const float* __rest
     const float* kj = kp + j * k_key;
     v8 acc = qv[0] * load8(kj);
     for (int i = 1; i < N; i++) acc += qv[i] * load8(kj + 8 * i);
-    const float s = (((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))) * scale;
+    const float s = (((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))) * scale;  // tree8
     weights[j] = s;
     if (s > max) max = s;
   }
   for (int k = 0; k < keys; k++) weights[k] = raftj::exp_nonpositive(weights[k] - max);  // masked: e^-inf = 0
-  const float sum = sum8(weights, keys);
+  const float sum = raftj::sum8(weights, keys);
   v8 acc[N];
   for (int i = 0; i < N; i++) acc[i] = v8{0, 0, 0, 0, 0, 0, 0, 0};
   for (int k = 0; k < keys; k++) {
@@ -147,12 +126,12 @@ void attend_range(const float* q, const float* k, const float* v, const uint8_t*
         weights[j] = -INFINITY;
         continue;
       }
-      float s = dot(qp, kp + j * k_key, dim) * scale;
+      float s = raftj::dot8(qp, kp + j * k_key, dim) * scale;
       weights[j] = s;
       if (s > max) max = s;
     }
     for (int j = 0; j < keys; j++) weights[j] = raftj::exp_nonpositive(weights[j] - max);  // masked: e^-inf = 0
-    const float sum = sum8(weights.data(), keys);
+    const float sum = raftj::sum8(weights.data(), keys);
     for (int x = 0; x < dim; x++) acc[x] = 0;
     for (int j = 0; j < keys; j++) {
       const float w = weights[j];

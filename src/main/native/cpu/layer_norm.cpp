@@ -3,29 +3,11 @@
 // the mean, one for the variance about it and one for the output. LibTorch's CPU layer_norm also
 // writes mean and rstd tensors and forks its thread pool for each call; with the add, two ops.
 #include "raftj_cpu.h"
+#include "lane_sums.h"
 
 #include <cmath>
 
 namespace {
-
-// Eight lane sums, then a fixed tree: vectorizes without reassociation (as decode_attention's dot).
-inline float sum8(const float* a, int64_t n) {
-  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int l = 0; l < 8; l++) acc[l] += a[i + l];
-  for (; i < n; i++) acc[0] += a[i];
-  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
-
-inline float squares8(const float* a, float mean, int64_t n) {
-  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int l = 0; l < 8; l++) acc[l] += (a[i + l] - mean) * (a[i + l] - mean);
-  for (; i < n; i++) acc[0] += (a[i] - mean) * (a[i] - mean);
-  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target_clones("arch=x86-64-v3", "default")))
@@ -40,8 +22,8 @@ void layer_norm_rows(const float* x, const float* residual, const float* weight,
       for (int64_t j = 0; j < dim; j++) sr[j] = xr[j] + rr[j];
       xr = sr;
     }
-    const float mean = sum8(xr, dim) / static_cast<float>(dim);
-    const float rstd = 1.0f / std::sqrt(squares8(xr, mean, dim) / static_cast<float>(dim) + eps);
+    const float mean = raftj::sum8(xr, dim) / static_cast<float>(dim);
+    const float rstd = 1.0f / std::sqrt(raftj::squares8(xr, mean, dim) / static_cast<float>(dim) + eps);
     float* o = out + r * dim;
     for (int64_t j = 0; j < dim; j++) o[j] = (xr[j] - mean) * rstd * weight[j] + bias[j];
   }
