@@ -96,6 +96,7 @@ __attribute__((always_inline)) inline void attend_pair_fixed(const float* __rest
     std::memcpy(o + 8 * i, &r, sizeof r);
   }
 }
+
 // Built twice, for AVX2 + FMA and for any x86-64; the loader picks one for the machine (ifunc).
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target_clones("arch=x86-64-v3", "default")))

@@ -1,6 +1,7 @@
 // Llama's RMSNorm for forwards without a gradient (raftj_cpu.h): one pass for the mean square, one
 // for the scaled output, per row. LibTorch's rms_norm is six ops (pow, mean, add, rsqrt, mul, mul).
 #include "raftj_cpu.h"
+#include "lane_sums.h"
 
 #include <cmath>
 
@@ -12,12 +13,7 @@ __attribute__((target_clones("arch=x86-64-v3", "default")))
 void rms_norm_rows(const float* x, const float* weight, float* out, int64_t dim, float eps, int64_t from, int64_t to) {
   for (int64_t r = from; r < to; r++) {
     const float* xr = x + r * dim;
-    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t i = 0;
-    for (; i + 8 <= dim; i += 8)
-      for (int l = 0; l < 8; l++) acc[l] += xr[i + l] * xr[i + l];
-    for (; i < dim; i++) acc[0] += xr[i] * xr[i];
-    const float squares = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    const float squares = raftj::dot8(xr, xr, dim);
     const float inv = 1.0f / std::sqrt(squares / static_cast<float>(dim) + eps);
     float* o = out + r * dim;
     for (int64_t j = 0; j < dim; j++) o[j] = weight[j] * (xr[j] * inv);  // HF: weight * (x * rsqrt(mean + eps))

@@ -26,8 +26,8 @@ final class LayerNorm {
      */
     static Tensor[] addAndApply(Tensor x, Tensor residual, Tensor weight, Tensor bias, double eps) {
         long d = x.size(x.dim() - 1);
-        boolean fits = residual == null ? CpuKernels.takes(x, weight, bias) : CpuKernels.takes(x, residual, weight, bias)
-                && java.util.Arrays.equals(Torch.shape(x), Torch.shape(residual));
+        boolean fits = residual == null ? CpuKernels.takes(x, weight, bias)
+                : (CpuKernels.takes(x, residual, weight, bias) && java.util.Arrays.equals(Torch.shape(x), Torch.shape(residual)));
         if (!fits || weight.numel() != d || bias.numel() != d) return reference(x, residual, weight, bias, eps);
         Tensor in = x.contiguous(), r = residual == null ? null : residual.contiguous();
         Tensor w = weight.contiguous(), b = bias.contiguous();

@@ -67,25 +67,26 @@ public final class ChunkedSftLoss {
             for (long i = s; i < s + rows; i++) labelled += perRow[(int) i];
             if (labelled == 0) continue;
             try (PointerScope micro = new PointerScope()) {
-                Tensor mi = ids.narrow(0, s, rows), mm = keyMask.narrow(0, s, rows), ml = labels.narrow(0, s, rows);
-                lossSum += byHand ? byHand(model, mi, mm, ml, chunkRows, n)
-                        : autograd(model, mi, mm, ml, (double) labelled / n) * labelled;
+                Tensor mi = ids.narrow(0, s, rows), mm = keyMask.narrow(0, s, rows);
+                lossSum += byHand ? byHand(model, mi, mm, lab, s, labelled, chunkRows, n)
+                        : autograd(model, mi, mm, labels.narrow(0, s, rows), (double) labelled / n) * labelled;
             }
         }
         return lossSum / n;
     }
 
-    /** Σ −log p over these rows' labels; backpropagates that sum divided by {@code n}. */
-    private static double byHand(CausalLM model, Tensor ids, Tensor keyMask, Tensor labels, long chunkRows, int n) {
+    /**
+     * Σ −log p over the labels of the batch's rows [first, first + ids.size(0)), which hold {@code m}
+     * of them ({@code lab}: the whole batch's labels, on the host); backpropagates that sum divided by {@code n}.
+     */
+    private static double byHand(CausalLM model, Tensor ids, Tensor keyMask, long[] lab, long first, int m,
+                                 long chunkRows, int n) {
         Tensor w = model.headWeight();
         long b = ids.size(0), t = ids.size(1);
-        long[] lab = Torch.toLongs(labels);
-        int m = 0;
-        for (int i = 0; i < b; i++) for (int j = 1; j < t; j++) if (lab[(int) (i * t + j)] != SftLoss.IGNORE) m++;
         long[] index = new long[m], target = new long[m];
         for (int i = 0, k = 0; i < b; i++) {
             for (int j = 1; j < t; j++) {
-                long y = lab[(int) (i * t + j)];
+                long y = lab[(int) ((first + i) * t + j)];
                 if (y == SftLoss.IGNORE) continue;
                 index[k] = i * t + j - 1;
                 target[k++] = y;
